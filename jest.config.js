@@ -1,0 +1,34 @@
+/** One jest run for the whole monorepo: unit/integration tests live next to the code (src/**\/*.test.ts), cross-service tests in test/. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs', ignoreDynamic: true },
+    sourceMaps: 'inline',
+  },
+];
+
+const workspaces = {
+  '^@caregraph/platform$': '<rootDir>/packages/platform/src/index.ts',
+  '^@caregraph/(patients|clinical|billing|messaging)$': '<rootDir>/subgraphs/$1/src/index.ts',
+  '^@caregraph/gateway$': '<rootDir>/gateway/src/index.ts',
+  '^@caregraph/tools$': '<rootDir>/tools/src/index.ts',
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/subgraphs', '<rootDir>/gateway', '<rootDir>/tools', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: workspaces,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  setupFiles: ['<rootDir>/test/support/setup-env.js'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,33 @@
+import { loadConfig, port, resolveDatabaseUrl } from '../config/config';
+import { createLogger } from '../logging/logger';
+import type { RequestContext } from '../context';
+import { closeOnSignals } from './lifecycle';
+import { startSubgraphServer, type SubgraphDefinition } from './subgraph-server';
+
+/** Default ports: gateway 4000, subgraphs 4001-4004. */
+export const DEFAULT_PORTS = { gateway: 4000, patients: 4001, clinical: 4002, billing: 4003, messaging: 4004 } as const;
+
+/**
+ * Entry point of a subgraph process: validated config from the environment
+ * (`<NAME>_PORT`, DATABASE_URL, ...), JSON logs, graceful shutdown.
+ */
+export async function runSubgraph<C extends RequestContext>(definition: SubgraphDefinition<C>, defaultPort: number): Promise<void> {
+  const portVariable = `${definition.name.toUpperCase()}_PORT`;
+  const config = loadConfig({ [portVariable]: port({ default: defaultPort, desc: `${definition.name} subgraph HTTP port` }) });
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  try {
+    const service = await startSubgraphServer(definition, {
+      port: (config as unknown as Record<string, number>)[portVariable],
+      host: config.HOST,
+      databaseUrl: resolveDatabaseUrl(config),
+      poolMax: config.DATABASE_POOL_MAX,
+      logger,
+      production: config.NODE_ENV === 'production',
+    });
+    closeOnSignals(service, logger, config.SHUTDOWN_TIMEOUT_MS);
+    process.send?.({ type: 'ready', name: definition.name, url: service.url });
+  } catch (error) {
+    logger.fatal({ err: error instanceof Error ? { type: error.name, message: error.message } : error }, 'failed to start');
+    process.exit(1);
+  }
+}

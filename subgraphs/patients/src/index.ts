@@ -1,0 +1,1 @@
+export { patientsSubgraph } from './subgraph';

@@ -1,0 +1,4 @@
+import { DEFAULT_PORTS, runSubgraph } from '@caregraph/platform';
+import { patientsSubgraph } from './subgraph';
+
+void runSubgraph(patientsSubgraph, DEFAULT_PORTS.patients);

@@ -1,0 +1,59 @@
+import { escapeLike, findPage, foldForSearch, notFound, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
+import type { FilterQuery } from '@mikro-orm/postgresql';
+import { Organization } from './organization.entity';
+import type { CreateOrganizationInput, OrganizationsArgs, UpdateOrganizationInput } from './organization.inputs';
+
+/** Organizations are directory data: readable by every signed-in caller, written by admins. */
+export class OrganizationService {
+  constructor(private readonly ctx: RequestContext) {}
+
+  async findById(id: string): Promise<Organization | null> {
+    return this.ctx.em.findOne(Organization, { id });
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Organization[]> {
+    return this.ctx.em.find(Organization, { id: { $in: [...ids] } });
+  }
+
+  async list(args: OrganizationsArgs, includeCount: boolean): Promise<Connection<Organization>> {
+    const where: FilterQuery<Organization> = {};
+    if (args.name) where.searchName = { $like: `${escapeLike(foldForSearch(args.name))}%` };
+    if (args.type) where.type = args.type;
+    const page = await findPage(this.ctx.em, Organization, where, {
+      first: args.first,
+      after: args.after,
+      orderBy: { searchName: 'asc', id: 'asc' },
+      includeCount,
+    });
+    return toConnection(page);
+  }
+
+  async create(input: CreateOrganizationInput): Promise<Organization> {
+    const organization = this.ctx.em.create(Organization, {
+      name: input.name.trim(),
+      searchName: foldForSearch(input.name),
+      type: input.type,
+      identifiers: input.identifiers,
+      telecom: input.telecom,
+      addresses: input.addresses,
+    });
+    await this.ctx.em.flush();
+    return organization;
+  }
+
+  async update(input: UpdateOrganizationInput): Promise<Organization> {
+    const organization = await this.findById(input.id);
+    if (!organization) throw notFound('Organization', 'input.id');
+    if (input.name !== undefined) {
+      organization.name = input.name.trim();
+      organization.searchName = foldForSearch(input.name);
+    }
+    if (input.type !== undefined) organization.type = input.type;
+    if (input.active !== undefined && input.active !== null) organization.active = input.active;
+    if (input.identifiers) organization.identifiers = input.identifiers;
+    if (input.telecom) organization.telecom = input.telecom;
+    if (input.addresses) organization.addresses = input.addresses;
+    await this.ctx.em.flush();
+    return organization;
+  }
+}
