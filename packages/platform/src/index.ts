@@ -11,6 +11,7 @@ export * from './graphql/pagination';
 export * from './graphql/scalars';
 export * from './fhir/ids';
 export * from './fhir/ingest';
+export * from './fhir/datatypes';
 export * from './server/request-id';
 export * from './server/lifecycle';
 export * from './server/subgraph-server';

@@ -2,13 +2,34 @@ import type { RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Organization } from './organization/organization.entity';
 import { OrganizationService } from './organization/organization.service';
+import type { PatientIdentifier } from './patient/patient-identifier.entity';
+import type { Patient } from './patient/patient.entity';
+import { PatientService } from './patient/patient.service';
+import type { PractitionerRole } from './practitioner/practitioner-role.entity';
+import { PractitionerRoleService } from './practitioner/practitioner-role.service';
+import type { Practitioner } from './practitioner/practitioner.entity';
+import { PractitionerService } from './practitioner/practitioner.service';
+import type { PatientRegistration } from './registration/registration.entity';
+import { RegistrationService } from './registration/registration.service';
 
 /** The patients subgraph's per-request context: services bound to this request's EntityManager and principal. */
 export interface PatientsContext extends RequestContext {
   organizations: OrganizationService;
+  patients: PatientService;
+  practitioners: PractitionerService;
+  practitionerRoles: PractitionerRoleService;
+  registrations: RegistrationService;
   loaders: {
     /** Batches organization lookups (registrations, `_entities`) into one query per tick. */
     organization: DataLoader<string, Organization | null>;
+    patient: DataLoader<string, Patient | null>;
+    practitioner: DataLoader<string, Practitioner | null>;
+    /** Identifier rows of patients by patient id (Patient.identifiers on a page of patients). */
+    patientIdentifiers: DataLoader<string, PatientIdentifier[]>;
+    /** Registrations by patient id (Patient.registrations). */
+    patientRegistrations: DataLoader<string, PatientRegistration[]>;
+    /** Roles by practitioner id (Practitioner.roles). */
+    practitionerRoles: DataLoader<string, PractitionerRole[]>;
   };
 }
 
@@ -18,13 +39,33 @@ export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[
   return ids.map((id) => found.get(id) ?? null);
 }
 
+/** Groups child rows under the requested parent ids (an empty list where none), in row order. */
+export function groupedBy<T>(ids: readonly string[], rows: T[], parentId: (row: T) => string): T[][] {
+  const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
+  for (const row of rows) groups.get(parentId(row))?.push(row);
+  return ids.map((id) => groups.get(id) ?? []);
+}
+
 export function createPatientsContext(base: RequestContext): PatientsContext {
   const organizations = new OrganizationService(base);
+  const patients = new PatientService(base);
+  const practitioners = new PractitionerService(base);
+  const practitionerRoles = new PractitionerRoleService(base);
+  const registrations = new RegistrationService(base);
   return {
     ...base,
     organizations,
+    patients,
+    practitioners,
+    practitionerRoles,
+    registrations,
     loaders: {
       organization: new DataLoader(async (ids) => byIds(ids, await organizations.findByIds(ids))),
+      patient: new DataLoader(async (ids) => byIds(ids, await patients.findByIds(ids))),
+      practitioner: new DataLoader(async (ids) => byIds(ids, await practitioners.findByIds(ids))),
+      patientIdentifiers: new DataLoader(async (ids) => groupedBy(ids, await patients.identifiersOf(ids), (row) => row.patient.id)),
+      patientRegistrations: new DataLoader(async (ids) => groupedBy(ids, await registrations.ofPatients(ids), (row) => row.patient.id)),
+      practitionerRoles: new DataLoader(async (ids) => groupedBy(ids, await practitionerRoles.ofPractitioners(ids), (row) => row.practitioner.id)),
     },
   };
 }

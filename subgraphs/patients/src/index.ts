@@ -1,1 +1,2 @@
 export { patientsSubgraph } from './subgraph';
+export { patientsIngestor } from './fhir/patients.ingestor';

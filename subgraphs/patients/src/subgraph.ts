@@ -4,12 +4,38 @@ import { migrations } from './migrations';
 import { Organization } from './organization/organization.entity';
 import { organizationReference } from './organization/organization.reference';
 import { OrganizationResolver } from './organization/organization.resolver';
+import { PatientIdentifier } from './patient/patient-identifier.entity';
+import { PatientNameToken } from './patient/patient-name-token.entity';
+import { Patient } from './patient/patient.entity';
+import { patientReference } from './patient/patient.reference';
+import { PatientResolver } from './patient/patient.resolver';
+import { PractitionerNameToken } from './practitioner/practitioner-name-token.entity';
+import { PractitionerRole } from './practitioner/practitioner-role.entity';
+import { OrganizationRolesResolver, PractitionerRoleResolver } from './practitioner/practitioner-role.resolver';
+import { Practitioner } from './practitioner/practitioner.entity';
+import { practitionerReference } from './practitioner/practitioner.reference';
+import { PractitionerQualificationResolver, PractitionerResolver } from './practitioner/practitioner.resolver';
+import { PatientRegistration } from './registration/registration.entity';
+import { RegistrationResolver } from './registration/registration.resolver';
 
 /** The patients subgraph: demographics, organizations, practitioners, registrations. */
 export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
   name: 'patients',
-  database: { schema: 'patients', entities: [Organization], migrations },
-  resolvers: [OrganizationResolver],
-  referenceResolvers: { ...organizationReference },
+  database: {
+    schema: 'patients',
+    entities: [
+      Organization,
+      Patient, PatientIdentifier, PatientNameToken,
+      Practitioner, PractitionerNameToken, PractitionerRole,
+      PatientRegistration,
+    ],
+    migrations,
+  },
+  resolvers: [
+    OrganizationResolver, OrganizationRolesResolver,
+    PatientResolver, RegistrationResolver,
+    PractitionerResolver, PractitionerQualificationResolver, PractitionerRoleResolver,
+  ],
+  referenceResolvers: { ...organizationReference, ...patientReference, ...practitionerReference },
   createContext: createPatientsContext,
 };

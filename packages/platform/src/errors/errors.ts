@@ -54,6 +54,39 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * graphql-js rejects variables that do not fit the schema (an unknown enum value, a date the
+ * DateTime scalar refuses, a missing required field) before any resolver runs, with a message
+ * that prints the offending value, i.e. possibly PHI. This names the field instead, relative to
+ * the variable like class-validator's fields (`$input.periodEnd` → `periodEnd`), and drops the value.
+ */
+export function describeVariableError(message: string): FieldProblem | undefined {
+  const variable = /^Variable "\$(\w+)" /.exec(message)?.[1];
+  if (!variable) return undefined;
+  if (/^Variable "\$\w+" of (required|non-null) type "[^"]+" (was not provided|must not be null)\.$/.test(message)) {
+    return { field: variable, message: `${variable} is required` };
+  }
+  if (!message.startsWith(`Variable "$${variable}" got invalid value `)) return undefined;
+  // The value is printed with strings JSON-quoted (inner quotes escaped), so patterns with bare
+  // quotes below cannot be forged by the value itself.
+  const located = new RegExp(` at "${variable}((?:\\.\\w+|\\[\\d+\\])*)"; `).exec(message);
+  const path = located?.[1] ?? '';
+  const reason = located ? `; ${message.slice(located.index + located[0].length)}` : message;
+  // relative to the variable: `$input` at "input.type.code" → type.code; a list variable keeps its name
+  const relative = path.startsWith('.') ? path.slice(1) : path ? `${variable}${path}` : '';
+  const missing = /; Field "(\w+)" of required type "[^"]+" was not provided\./.exec(reason);
+  const unknown = /; Field "(\w+)" is not defined by type "(\w+)"\./.exec(reason);
+  const child = (missing ?? unknown)?.[1];
+  const field = child ? (relative ? `${relative}.${child}` : child) : relative || variable;
+  if (missing) return { field, message: `${field} is required` };
+  if (unknown) return { field, message: `${field} is not a field of ${unknown[2]}` };
+  const enumName = /does not exist in "(\w+)" enum/.exec(reason)?.[1];
+  if (enumName) return { field, message: `${field} must be a ${enumName} value` };
+  const scalarName = located ? /^; (\w+) cannot represent/.exec(reason)?.[1] : undefined;
+  if (scalarName) return { field, message: `${field} is not a valid ${scalarName}` };
+  return { field, message: `${field} has an invalid value` };
+}
+
+/**
  * Maps any error to what a client may see: known codes keep their message and field, validation
  * errors list fields without values, and anything else is masked to a code plus an error id that
  * finds the details in the server log.
@@ -72,6 +105,10 @@ export function createErrorFormatter(logger: Logger) {
         message: fields.length ? `Invalid input: ${fields.map((f) => `${f.field} ${f.message.replace(/^\S+\s/, '')}`).join('; ')}` : 'Invalid input',
         extensions: { code, field: fields[0]?.field, fields },
       };
+    }
+    const variableProblem = code === 'BAD_USER_INPUT' && !formatted.extensions?.field ? describeVariableError(formatted.message) : undefined;
+    if (variableProblem) {
+      return { ...base, message: `Invalid input: ${variableProblem.message}`, extensions: { code, field: variableProblem.field, fields: [variableProblem] } };
     }
     if (isUniqueViolation(original)) {
       return { ...base, message: 'A record with the same unique value already exists', extensions: { code: 'CONFLICT' } };

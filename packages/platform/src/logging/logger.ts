@@ -13,11 +13,16 @@ const PHI_PATHS = [
 ];
 
 export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
-    name: service,
-    level,
-    base: { service },
-    redact: { paths: PHI_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      name: service,
+      level,
+      base: { service },
+      redact: { paths: PHI_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    // synchronous writes: the last lines before process.exit (shutdown, a fatal start-up error)
+    // must reach the launcher; pino's default async stdout can lose them
+    pino.destination({ dest: 1, sync: true }),
+  );
 }

@@ -1,0 +1,29 @@
+import { closeOnSignals, createLogger } from '@caregraph/platform';
+import { loadGatewayConfig } from './config';
+import { createGateway } from './gateway';
+
+/** The gateway process: config from the environment, JSON logs, graceful shutdown. */
+async function main(): Promise<void> {
+  const { config, subgraphUrls } = loadGatewayConfig();
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  try {
+    const gateway = await createGateway({
+      logger,
+      subgraphUrls,
+      port: config.GATEWAY_PORT,
+      host: config.HOST,
+      production: config.NODE_ENV === 'production',
+    });
+    closeOnSignals(gateway, logger, config.SHUTDOWN_TIMEOUT_MS);
+    process.send?.({ type: 'ready', name: 'gateway', url: gateway.url });
+  } catch (error) {
+    logger.fatal({ err: error instanceof Error ? { type: error.name, message: error.message, code: (error as NodeJS.ErrnoException).code } : error }, 'failed to start');
+    process.exit(1);
+  }
+}
+
+void main().catch((error: unknown) => {
+  // configuration errors land here, before a logger exists
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { REQUEST_ID_HEADER } from '@caregraph/platform';
+import { GraphQLError } from 'graphql';
+import type { GatewayContext } from './context';
+
+/** Error code a client sees for fields owned by a subgraph the gateway could not reach. */
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+
+type DidEncounterError = RemoteGraphQLDataSource<GatewayContext>['didEncounterError'];
+
+/**
+ * One subgraph as the gateway calls it: forwards the request id (so a user action can be
+ * followed through every service's log) and turns a network failure into a clean,
+ * URL-free `SERVICE_UNAVAILABLE` error; the gateway then returns null for that subgraph's
+ * fields and the rest of the data.
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** Subgraph responses are never cached (patient data), so skip parsing their cache headers. */
+  override honorSubgraphCacheControlHeader = false;
+
+  constructor(
+    readonly name: string,
+    url: string,
+    fetcher: RemoteGraphQLDataSource['fetcher'],
+  ) {
+    super({ url, fetcher });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+
+  override didEncounterError(...[error, _fetchRequest, fetchResponse, context]: Parameters<DidEncounterError>): void {
+    const log = context?.log;
+    if (fetchResponse) {
+      // The subgraph answered with a non-2xx status: keep the error (the formatter masks it).
+      log?.warn({ subgraph: this.name, status: fetchResponse.status }, 'subgraph answered with an HTTP error');
+      throw error;
+    }
+    const code = (error as NodeJS.ErrnoException).code ?? error.name;
+    log?.warn({ subgraph: this.name, code }, 'subgraph unreachable');
+    throw new GraphQLError(`The ${this.name} service is unavailable`, {
+      extensions: { code: SERVICE_UNAVAILABLE, serviceName: this.name },
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { RunningSubgraph } from '@caregraph/platform';
+import { createTestDatabase } from '../../../../test/support/database';
+import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { billingSubgraph } from '../subgraph';
+import { Claim, ClaimStatus } from './claim.entity';
+
+describe('billing subgraph: claims', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let service: RunningSubgraph;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('claims');
+    service = await startTestSubgraph(billingSubgraph, db.url);
+  });
+  afterAll(async () => {
+    await service?.close();
+    await db?.drop();
+  });
+
+  const providerId = randomUUID();
+  /** Claims arrive by FHIR import until the billing issue adds mutations: seed rows directly. */
+  async function seed(patientId: string, createdAt: string, extra: Partial<Claim> = {}): Promise<string> {
+    const em = service.orm.em.fork();
+    const claim = em.create(Claim, {
+      patientId,
+      providerOrganizationId: providerId,
+      status: ClaimStatus.ACTIVE,
+      typeCode: 'institutional',
+      createdAt: new Date(createdAt),
+      totalMinorUnits: 12500n,
+      currency: 'USD',
+      ...extra,
+    });
+    await em.flush();
+    return claim.id;
+  }
+
+  const PATIENT_CLAIMS = `query ($id: ID!, $first: Int, $after: String, $status: ClaimStatus) {
+    _entities(representations: [{ __typename: "Patient", id: $id }]) {
+      ... on Patient { claims(first: $first, after: $after, status: $status) {
+        totalCount edges { node { id status createdAt } } pageInfo { hasNextPage endCursor } } }
+    }
+  }`;
+  const claimsOf = async (id: string, args: Record<string, unknown> = {}) => (await graphqlOk(service.url, PATIENT_CLAIMS, { id, ...args }))._entities[0].claims;
+
+  it('returns a claim with its money as decimal strings, its lines and its federated references', async () => {
+    const patientId = randomUUID();
+    const encounterId = randomUUID();
+    const conditionId = randomUUID();
+    const id = await seed(patientId, '2024-05-01T10:00:00Z', {
+      encounterId,
+      totalMinorUnits: 26552n,
+      billablePeriodStart: new Date('2024-05-01T09:00:00Z'),
+      billablePeriodEnd: new Date('2024-05-01T09:30:00Z'),
+      diagnoses: [{ sequence: 1, code: null, conditionId }],
+      items: [
+        { sequence: 1, productOrService: { system: 'http://snomed.info/sct', code: '185349003', display: 'Check up' }, quantity: null, unitPrice: null, net: null, encounterId },
+        { sequence: 2, productOrService: { system: 'http://hl7.org/fhir/sid/cvx', code: '140', display: null }, quantity: 2, unitPrice: { minorUnits: 7026, currency: 'USD' }, net: { minorUnits: 14052, currency: 'USD' }, encounterId: null },
+      ],
+    });
+    const { claim } = await graphqlOk(service.url, `query ($id: ID!) { claim(id: $id) {
+      id status typeCode createdAt billablePeriodStart billablePeriodEnd total { amount currency }
+      diagnoses { sequence code { code } conditionId }
+      items { sequence productOrService { system code display } quantity unitPrice { amount currency } net { amount currency } encounter { id } }
+      patient { id } provider { id } encounter { id } } }`, { id });
+    expect(claim).toEqual({
+      id,
+      status: 'ACTIVE',
+      typeCode: 'institutional',
+      createdAt: '2024-05-01T10:00:00.000Z',
+      billablePeriodStart: '2024-05-01T09:00:00.000Z',
+      billablePeriodEnd: '2024-05-01T09:30:00.000Z',
+      total: { amount: '265.52', currency: 'USD' },
+      diagnoses: [{ sequence: 1, code: null, conditionId }],
+      items: [
+        { sequence: 1, productOrService: { system: 'http://snomed.info/sct', code: '185349003', display: 'Check up' }, quantity: null, unitPrice: null, net: null, encounter: { id: encounterId } },
+        { sequence: 2, productOrService: { system: 'http://hl7.org/fhir/sid/cvx', code: '140', display: null }, quantity: 2, unitPrice: { amount: '70.26', currency: 'USD' }, net: { amount: '140.52', currency: 'USD' }, encounter: null },
+      ],
+      patient: { id: patientId },
+      provider: { id: providerId },
+      encounter: { id: encounterId },
+    });
+  });
+
+  it('shows whole amounts with their cents and a claim without total or encounter as null', async () => {
+    const id = await seed(randomUUID(), '2024-05-02T10:00:00Z', { totalMinorUnits: null, currency: null });
+    const whole = await seed(randomUUID(), '2024-05-02T10:00:00Z', { totalMinorUnits: 12500n });
+    const data = await graphqlOk(service.url, `query ($a: ID!, $b: ID!) { a: claim(id: $a) { total { amount } encounter { id } } b: claim(id: $b) { total { amount } } }`, { a: id, b: whole });
+    expect(data).toEqual({ a: { total: null, encounter: null }, b: { total: { amount: '125.00' } } });
+  });
+
+  it("lists a patient's claims newest first and pages through them without repeats", async () => {
+    const patientId = randomUUID();
+    const created = ['2022-03-01T00:00:00Z', '2024-01-01T00:00:00Z', '2023-07-01T00:00:00Z', '2024-01-01T00:00:00Z', '2021-01-01T00:00:00Z'];
+    const ids: string[] = [];
+    for (const at of created) ids.push(await seed(patientId, at));
+    await seed(randomUUID(), '2024-06-01T00:00:00Z'); // another patient's
+
+    const seen: { id: string; createdAt: string }[] = [];
+    let after: string | null = null;
+    do {
+      const page: any = await claimsOf(patientId, { first: 2, after });
+      seen.push(...page.edges.map((e: any) => e.node));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen.map((c) => c.id))).toEqual(new Set(ids));
+    const order = seen.map((c) => c.createdAt);
+    expect(order).toEqual([...order].sort().reverse());
+  });
+
+  it('filters by status', async () => {
+    const patientId = randomUUID();
+    await seed(patientId, '2024-01-01T00:00:00Z');
+    const cancelled = await seed(patientId, '2024-02-01T00:00:00Z', { status: ClaimStatus.CANCELLED });
+    const page = await claimsOf(patientId, { status: 'CANCELLED' });
+    expect(page.totalCount).toBe(1);
+    expect(page.edges.map((e: any) => e.node.id)).toEqual([cancelled]);
+    expect((await claimsOf(patientId)).totalCount).toBe(2);
+  });
+
+  it('names the field of a status outside the value set', async () => {
+    const response = await graphql(service.url, PATIENT_CLAIMS, { id: randomUUID(), status: 'PAID' });
+    expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
+  });
+
+  it('resolves Claim references for other subgraphs (_entities), null for unknown ids', async () => {
+    const id = await seed(randomUUID(), '2024-03-03T00:00:00Z');
+    const data = await graphqlOk(service.url, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Claim { id typeCode } } }`, {
+      reps: [{ __typename: 'Claim', id }, { __typename: 'Claim', id: randomUUID() }, { __typename: 'Claim', id: 'nope' }],
+    });
+    expect(data._entities).toEqual([{ id, typeCode: 'institutional' }, null, null]);
+  });
+
+  it('answers a Patient it has never seen with an empty claim list', async () => {
+    const data = await graphqlOk(service.url, `{ _entities(representations: [{ __typename: "Patient", id: "${randomUUID()}" }]) { ... on Patient { claims { totalCount edges { node { id } } } } } }`);
+    expect(data._entities).toEqual([{ claims: { totalCount: 0, edges: [] } }]);
+  });
+});

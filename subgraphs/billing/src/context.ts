@@ -1,0 +1,30 @@
+import type { RequestContext } from '@caregraph/platform';
+import DataLoader from 'dataloader';
+import { Claim } from './claim/claim.entity';
+import { ClaimService } from './claim/claim.service';
+
+/** The billing subgraph's per-request context: services bound to this request's EntityManager and principal. */
+export interface BillingContext extends RequestContext {
+  claims: ClaimService;
+  loaders: {
+    /** Batches claim lookups (`claim(id)`, `_entities`) into one query per tick. */
+    claim: DataLoader<string, Claim | null>;
+  };
+}
+
+/** Orders batch results like the requested keys (null where missing), as DataLoader requires. */
+export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+}
+
+export function createBillingContext(base: RequestContext): BillingContext {
+  const claims = new ClaimService(base);
+  return {
+    ...base,
+    claims,
+    loaders: {
+      claim: new DataLoader(async (ids) => byIds(ids, await claims.findByIds(ids))),
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { billingSubgraph } from './subgraph';
+export { billingIngestor } from './fhir/billing.ingestor';

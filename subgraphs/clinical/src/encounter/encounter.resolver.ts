@@ -1,0 +1,48 @@
+import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { ClinicalContext } from '../context';
+import { OrganizationRef, PatientRef, PractitionerRef } from '../stubs';
+import { Encounter } from './encounter.entity';
+import { PatientEncountersArgs, RecordEncounterInput } from './encounter.inputs';
+
+@ObjectType()
+export class EncounterConnection extends ConnectionType(Encounter) {}
+
+@Resolver(() => Encounter)
+export class EncounterResolver {
+  @Query(() => Encounter, { nullable: true, description: 'One encounter by id' })
+  encounter(@Arg('id', () => ID) id: string, @Ctx() ctx: ClinicalContext): Promise<Encounter | null> {
+    return ctx.loaders.encounter.load(id);
+  }
+
+  @Mutation(() => Encounter, { description: 'Records an encounter (e.g. entered by a clinician)' })
+  recordEncounter(@Arg('input', () => RecordEncounterInput) input: RecordEncounterInput, @Ctx() ctx: ClinicalContext): Promise<Encounter> {
+    return ctx.encounters.record(input);
+  }
+
+  // Fields below cross into the patients subgraph: nullable, so the gateway can answer with
+  // partial data while it is down.
+  @FieldResolver(() => PatientRef, { nullable: true })
+  patient(@Root() encounter: Encounter): PatientRef {
+    return { id: encounter.patientId };
+  }
+
+  @FieldResolver(() => OrganizationRef, { nullable: true, description: 'The organization providing the encounter (FHIR serviceProvider)' })
+  organization(@Root() encounter: Encounter): OrganizationRef {
+    return { id: encounter.organizationId };
+  }
+
+  @FieldResolver(() => [PractitionerRef], { nullable: 'itemsAndList' })
+  participants(@Root() encounter: Encounter): PractitionerRef[] {
+    return encounter.participantPractitionerIds.map((id) => ({ id }));
+  }
+}
+
+@Resolver(() => PatientRef)
+export class PatientEncountersResolver {
+  @FieldResolver(() => EncounterConnection, { nullable: true, description: "The patient's encounters, newest first" })
+  encounters(@Root() patient: PatientRef, @Args() args: PatientEncountersArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.encounters.listForPatient(patient.id, args, selectsTotalCount(info));
+  }
+}

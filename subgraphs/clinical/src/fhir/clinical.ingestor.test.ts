@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseReference, resourceId, type BundleView, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Bundle, Encounter as FhirEncounter } from '@medplum/fhirtypes';
+import { createTestDatabase } from '../../../../test/support/database';
+import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { Encounter } from '../encounter/encounter.entity';
+import { clinicalSubgraph } from '../subgraph';
+import { clinicalIngestor } from './clinical.ingestor';
+
+const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/synthea');
+const FIXTURE = 'Coleman_Ortiz_70e00093-a3d5-42bc-8186-eface8432c02.json';
+
+/** The importer's view of a bundle, reduced to what an ingestor reads (Synthea uses urn:uuid references). */
+function bundleView(resources: FhirResource[]): BundleView {
+  const byType = new Map<string, FhirResource[]>();
+  for (const resource of resources) byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), resource]);
+  return {
+    byId: new Map(resources.map((resource) => [resourceId(resource.resourceType, resource.id!), resource])),
+    byType,
+    resolve: (reference) => parseReference(reference)?.id,
+  };
+}
+
+describe('clinical subgraph: FHIR ingestor', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let service: RunningSubgraph;
+  const bundle = JSON.parse(readFileSync(path.join(FIXTURES, FIXTURE), 'utf8')) as Bundle;
+  const resources = bundle.entry!.map((entry) => entry.resource as FhirResource);
+  const view = bundleView(resources);
+  const encounters = resources.filter((r): r is FhirEncounter => r.resourceType === 'Encounter');
+  const patientId = resources.find((r) => r.resourceType === 'Patient')!.id!;
+
+  /** What the importer does: one transaction per bundle on a fork of the subgraph's EntityManager. */
+  const ingest = (list: readonly FhirResource[] = encounters) =>
+    service.orm.em.fork().transactional((em) => clinicalIngestor.ingest(em as EntityManager, list, view));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('clinical_ingest');
+    service = await startTestSubgraph(clinicalSubgraph, db.url);
+  });
+  afterAll(async () => {
+    await service?.close();
+    await db?.drop();
+  });
+
+  it('creates one Encounter per bundle Encounter, then updates in place on a second run', async () => {
+    expect(encounters.length).toBeGreaterThan(10);
+    expect(await ingest()).toEqual({ Encounter: { created: encounters.length, updated: 0 } });
+    expect(await ingest()).toEqual({ Encounter: { created: 0, updated: encounters.length } });
+    expect(await service.orm.em.fork().count(Encounter, {})).toBe(encounters.length);
+  });
+
+  it('keeps codes, references and periods exactly as the bundle has them', async () => {
+    const em = service.orm.em.fork();
+    for (const source of encounters) {
+      const row = await em.findOneOrFail(Encounter, { id: resourceId('Encounter', source.id!) });
+      const firstType = source.type?.[0]?.coding?.[0];
+      expect(row).toMatchObject({
+        patientId,
+        organizationId: parseReference(source.serviceProvider!.reference)!.id,
+        status: source.status,
+        classCode: source.class.code,
+        type: firstType ? { system: firstType.system, code: firstType.code, display: firstType.display } : null,
+        reasons: (source.reasonCode ?? []).flatMap((c) => c.coding ?? []).map((c) => ({ system: c.system, code: c.code, display: c.display })),
+        periodStart: new Date(source.period!.start!),
+        periodEnd: new Date(source.period!.end!),
+        participantPractitionerIds: (source.participant ?? []).map((p) => parseReference(p.individual!.reference)!.id),
+      });
+    }
+  });
+
+  it("serves the imported encounters as the patient's list, newest first", async () => {
+    const data = await graphqlOk(service.url, `{ _entities(representations: [{ __typename: "Patient", id: "${patientId}" }]) {
+      ... on Patient { encounters(first: 100) { totalCount edges { node { id periodStart } } } } } }`);
+    const { totalCount, edges } = data._entities[0].encounters;
+    expect(totalCount).toBe(encounters.length);
+    const starts = edges.map((e: any) => e.node.periodStart);
+    expect(starts).toEqual([...starts].sort().reverse());
+  });
+
+  it('applies changes of a re-sent Encounter (status, end) to the same row', async () => {
+    const source = encounters[0];
+    const changed = { ...source, status: 'entered-in-error', period: { ...source.period, end: undefined } } as FhirEncounter;
+    expect(await ingest([changed])).toEqual({ Encounter: { created: 0, updated: 1 } });
+    const row = await service.orm.em.fork().findOneOrFail(Encounter, { id: resourceId('Encounter', source.id!) });
+    expect(row.status).toBe('entered-in-error');
+    expect(row.periodEnd).toBeNull();
+  });
+
+  it('refuses an Encounter without a service provider, naming the field, and rolls the bundle back', async () => {
+    const before = await service.orm.em.fork().count(Encounter, {});
+    const fresh = { ...encounters[1], id: '11111111-2222-4333-8444-555555555555' } as FhirEncounter;
+    const broken = { ...encounters[2], id: '66666666-2222-4333-8444-555555555555', serviceProvider: undefined } as FhirEncounter;
+    await expect(ingest([fresh, broken])).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'Encounter.serviceProvider' } });
+    expect(await service.orm.em.fork().count(Encounter, {})).toBe(before);
+  });
+});

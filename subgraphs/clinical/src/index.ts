@@ -1,0 +1,2 @@
+export { clinicalSubgraph } from './subgraph';
+export { clinicalIngestor } from './fhir/clinical.ingestor';

@@ -1,0 +1,1 @@
+export { messagingSubgraph } from './subgraph';

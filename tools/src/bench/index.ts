@@ -1,0 +1,48 @@
+import os from 'node:os';
+import { benchGatewayVsDirect } from './gateway-vs-direct';
+import { postGraphql } from './measure';
+import { startBenchPlatform } from './platform-process';
+
+/**
+ * `npm run bench`: starts the platform as `npm start` does on a throwaway database with generated
+ * demo data, measures, and prints a Markdown report (date, machine) to paste into BENCHMARKS.md.
+ * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement.
+ */
+async function main(): Promise<void> {
+  const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const startedAt = new Date();
+  process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
+  const platform = await startBenchPlatform({ demoPatients: patients });
+  try {
+    const page = await postGraphql(platform.gatewayUrl, `{ patients(first: 100) { edges { node { id } } } }`, {});
+    const ids: string[] = page.patients.edges.map((edge: { node: { id: string } }) => edge.node.id);
+    process.stderr.write(`bench: gateway vs direct, ${seconds}s per measurement...\n`);
+    const rows = await benchGatewayVsDirect(platform, ids, { durationMs: seconds * 1000, warmupMs: 2000 });
+
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    const lines = [
+      `### ${startedAt.toISOString().slice(0, 10)} — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+      '',
+      `Patient with registrations and 20 encounters (patients + clinical subgraphs); ${patients} generated patients, embedded PostgreSQL, ${seconds}s per row after 2s warm-up, all processes on this machine.`,
+      '',
+      '| clients | path | p50 ms | p95 ms | p99 ms | req/s | errors |',
+      '|---:|---|---:|---:|---:|---:|---:|',
+      ...rows.flatMap((row) => [
+        `| ${row.clients} | gateway | ${row.gateway.p50} | ${row.gateway.p95} | ${row.gateway.p99} | ${row.gateway.requestsPerSecond} | ${row.gateway.errors} |`,
+        `| ${row.clients} | direct (2 subgraph calls) | ${row.direct.p50} | ${row.direct.p95} | ${row.direct.p99} | ${row.direct.requestsPerSecond} | ${row.direct.errors} |`,
+      ]),
+      '',
+      ...rows.map((row) => `- ${row.clients} client(s): gateway/direct p50 ratio **${row.p50Ratio}** (target ≤ 1.3)`),
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface BenchPlatform {
+  gatewayUrl: string;
+  subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging', string>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Starts the whole platform exactly as `npm start` does (the launcher, as its own process tree) on a
+ * throwaway embedded cluster and free ports, so benchmarks measure real processes over real HTTP.
+ */
+export async function startBenchPlatform(options: { demoPatients: number }): Promise<BenchPlatform> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'caregraph-bench-'));
+  const ports = { gateway: await freePort(), patients: await freePort(), clinical: await freePort(), billing: await freePort(), messaging: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(await freePort()),
+    GATEWAY_PORT: String(ports.gateway),
+    PATIENTS_PORT: String(ports.patients),
+    CLINICAL_PORT: String(ports.clinical),
+    BILLING_PORT: String(ports.billing),
+    MESSAGING_PORT: String(ports.messaging),
+    DEMO_PATIENTS: String(options.demoPatients),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  delete env.DATABASE_URL; // the bench always runs on its own embedded cluster
+  const launcher: ChildProcess = fork(path.resolve(__dirname, '../start.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    if (launcher.exitCode !== null) throw new Error(`launcher exited with code ${launcher.exitCode}`);
+    if (Date.now() > deadline) throw new Error('platform did not come up within 10 minutes');
+    try {
+      const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCount } }' }) });
+      const body = (await response.json()) as { data?: { patients?: { totalCount: number } } };
+      if ((body.data?.patients?.totalCount ?? 0) >= options.demoPatients) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
+  return {
+    gatewayUrl,
+    subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging) },
+    stop: async () => {
+      const exited = new Promise((resolve) => launcher.once('exit', resolve));
+      launcher.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

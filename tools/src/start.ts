@@ -1,0 +1,70 @@
+import { connectableHost, loadLauncherConfig, type LauncherConfig } from './launcher/config';
+import { Launcher, ShutdownRequested, type LauncherUrls } from './launcher/launcher';
+import { createLineWriter } from './launcher/log-format';
+import { createLauncherLogger } from './launcher/logger';
+
+function banner(config: LauncherConfig, urls: LauncherUrls): string {
+  const query = '{ patients(first: 3) { edges { node { id birthDate names { family given } } } } }';
+  const database = config.databaseUrl
+    ? 'the PostgreSQL server in DATABASE_URL'
+    : `embedded PostgreSQL on port ${config.embeddedPgPort}, data in ${config.dataDir}`;
+  return [
+    '',
+    'caregraph is running',
+    `  GraphQL API   ${urls.graphql}`,
+    `  Web page      ${urls.web}`,
+    `  Status        ${urls.ready}`,
+    `  Database      ${database}`,
+    '',
+    'Try a query:',
+    `  curl -s ${urls.graphql} -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify({ query })}'`,
+    '',
+    'Stop with Ctrl-C.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: LauncherConfig;
+  try {
+    config = loadLauncherConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLauncherLogger(config.logFormat, config.logLevel);
+  const launcher = new Launcher(config, logger, createLineWriter(config.logFormat));
+
+  const stop = (reason: string, code: number) => {
+    launcher.shutdown(reason).then(
+      () => process.exit(code),
+      (error: unknown) => {
+        logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGHUP', () => stop('SIGHUP', 0));
+  // forked by another program (e.g. the bench) that went away: stop too, leave nothing behind
+  if (process.send) process.once('disconnect', () => stop('parent process exited', 0));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: { type: error.name, message: error.message, stack: error.stack } }, 'launcher crashed');
+    stop('launcher crashed', 1);
+  });
+
+  try {
+    const urls = await launcher.start();
+    if (config.logFormat === 'json') logger.info({ graphql: urls.graphql, web: urls.web, host: connectableHost(config.host) }, 'caregraph is running');
+    else process.stdout.write(banner(config, urls));
+  } catch (error) {
+    // a signal arrived while starting: whatever failed because of it is no news; stop() exits
+    if (error instanceof ShutdownRequested || launcher.stopping) return;
+    logger.error(error instanceof Error ? error.message : String(error));
+    stop('start-up failed', 1);
+  }
+}
+
+void main();
