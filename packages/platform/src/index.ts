@@ -18,3 +18,5 @@ export * from './server/subgraph-server';
 export * from './server/main';
 export * from './graphql/fhir-datatypes';
 export * from './graphql/search-text';
+export * from './graphql/entity-stub';
+export * from './graphql/loaders';

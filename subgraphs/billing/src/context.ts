@@ -1,4 +1,4 @@
-import type { RequestContext } from '@caregraph/platform';
+import { orderByIds, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Claim } from './claim/claim.entity';
 import { ClaimService } from './claim/claim.service';
@@ -12,11 +12,6 @@ export interface BillingContext extends RequestContext {
   };
 }
 
-/** Orders batch results like the requested keys (null where missing), as DataLoader requires. */
-export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-}
 
 export function createBillingContext(base: RequestContext): BillingContext {
   const claims = new ClaimService(base);
@@ -24,7 +19,7 @@ export function createBillingContext(base: RequestContext): BillingContext {
     ...base,
     claims,
     loaders: {
-      claim: new DataLoader(async (ids) => byIds(ids, await claims.findByIds(ids))),
+      claim: new DataLoader(async (ids) => orderByIds(ids, await claims.findByIds(ids))),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { RequestContext } from '@caregraph/platform';
+import { orderByIds, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Encounter } from './encounter/encounter.entity';
 import { EncounterService } from './encounter/encounter.service';
@@ -12,11 +12,6 @@ export interface ClinicalContext extends RequestContext {
   };
 }
 
-/** Orders batch results like the requested keys (null where missing), as DataLoader requires. */
-export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-}
 
 export function createClinicalContext(base: RequestContext): ClinicalContext {
   const encounters = new EncounterService(base);
@@ -24,7 +19,7 @@ export function createClinicalContext(base: RequestContext): ClinicalContext {
     ...base,
     encounters,
     loaders: {
-      encounter: new DataLoader(async (ids) => byIds(ids, await encounters.findByIds(ids))),
+      encounter: new DataLoader(async (ids) => orderByIds(ids, await encounters.findByIds(ids))),
     },
   };
 }

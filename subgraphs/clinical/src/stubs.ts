@@ -1,32 +1,15 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { entityStub, stubReference } from '@caregraph/platform';
 
 /*
  * Entities owned by the patients subgraph, as clinical sees them: only their key. Patient is
  * resolvable here because clinical adds fields to it (Patient.encounters); the others are only
  * returned, so the gateway never asks clinical to resolve them.
  */
+export const PatientRef = entityStub('Patient', { resolvable: true });
+export type PatientRef = InstanceType<typeof PatientRef>;
+export const OrganizationRef = entityStub('Organization', { resolvable: false });
+export type OrganizationRef = InstanceType<typeof OrganizationRef>;
+export const PractitionerRef = entityStub('Practitioner', { resolvable: false });
+export type PractitionerRef = InstanceType<typeof PractitionerRef>;
 
-@ObjectType('Patient')
-@Directive('@key(fields: "id")')
-export class PatientRef {
-  @Field(() => ID) id!: string;
-}
-
-@ObjectType('Organization')
-@Directive('@key(fields: "id", resolvable: false)')
-export class OrganizationRef {
-  @Field(() => ID) id!: string;
-}
-
-@ObjectType('Practitioner')
-@Directive('@key(fields: "id", resolvable: false)')
-export class PractitionerRef {
-  @Field(() => ID) id!: string;
-}
-
-/** `_entities` for Patient: clinical knows patients only by id, and every id may have encounters. */
-export const patientReference = {
-  Patient: {
-    __resolveReference: (ref: { id: string }): PatientRef => ({ id: ref.id }),
-  },
-};
+export const patientReference = stubReference('Patient');

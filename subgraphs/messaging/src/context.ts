@@ -1,4 +1,4 @@
-import type { RequestContext } from '@caregraph/platform';
+import { orderByIds, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { ChartComment } from './comment/comment.entity';
 import { ChartCommentService } from './comment/comment.service';
@@ -12,11 +12,6 @@ export interface MessagingContext extends RequestContext {
   };
 }
 
-/** Orders batch results like the requested keys (null where missing), as DataLoader requires. */
-export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-}
 
 export function createMessagingContext(base: RequestContext): MessagingContext {
   const chartComments = new ChartCommentService(base);
@@ -24,7 +19,7 @@ export function createMessagingContext(base: RequestContext): MessagingContext {
     ...base,
     chartComments,
     loaders: {
-      chartComment: new DataLoader(async (ids) => byIds(ids, await chartComments.findByIds(ids))),
+      chartComment: new DataLoader(async (ids) => orderByIds(ids, await chartComments.findByIds(ids))),
     },
   };
 }

@@ -1,25 +1,12 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { entityStub, stubReference } from '@caregraph/platform';
 
 /*
  * Entities owned by the patients subgraph, as messaging sees them: only their key. Patient is
  * resolvable here because messaging adds Patient.chartComments; Practitioner is only returned.
  */
+export const PatientRef = entityStub('Patient', { resolvable: true });
+export type PatientRef = InstanceType<typeof PatientRef>;
+export const PractitionerRef = entityStub('Practitioner', { resolvable: false });
+export type PractitionerRef = InstanceType<typeof PractitionerRef>;
 
-@ObjectType('Patient')
-@Directive('@key(fields: "id")')
-export class PatientRef {
-  @Field(() => ID) id!: string;
-}
-
-@ObjectType('Practitioner')
-@Directive('@key(fields: "id", resolvable: false)')
-export class PractitionerRef {
-  @Field(() => ID) id!: string;
-}
-
-/** `_entities` for Patient: messaging knows patients only by id, and every id may have comments. */
-export const patientReference = {
-  Patient: {
-    __resolveReference: (ref: { id: string }): PatientRef => ({ id: ref.id }),
-  },
-};
+export const patientReference = stubReference('Patient');

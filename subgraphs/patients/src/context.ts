@@ -1,4 +1,4 @@
-import type { RequestContext } from '@caregraph/platform';
+import { orderByIds, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Organization } from './organization/organization.entity';
 import { OrganizationService } from './organization/organization.service';
@@ -33,11 +33,6 @@ export interface PatientsContext extends RequestContext {
   };
 }
 
-/** Orders batch results like the requested keys (null where missing), as DataLoader requires. */
-export function byIds<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id) ?? null);
-}
 
 /** Groups child rows under the requested parent ids (an empty list where none), in row order. */
 export function groupedBy<T>(ids: readonly string[], rows: T[], parentId: (row: T) => string): T[][] {
@@ -60,9 +55,9 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
     practitionerRoles,
     registrations,
     loaders: {
-      organization: new DataLoader(async (ids) => byIds(ids, await organizations.findByIds(ids))),
-      patient: new DataLoader(async (ids) => byIds(ids, await patients.findByIds(ids))),
-      practitioner: new DataLoader(async (ids) => byIds(ids, await practitioners.findByIds(ids))),
+      organization: new DataLoader(async (ids) => orderByIds(ids, await organizations.findByIds(ids))),
+      patient: new DataLoader(async (ids) => orderByIds(ids, await patients.findByIds(ids))),
+      practitioner: new DataLoader(async (ids) => orderByIds(ids, await practitioners.findByIds(ids))),
       patientIdentifiers: new DataLoader(async (ids) => groupedBy(ids, await patients.identifiersOf(ids), (row) => row.patient.id)),
       patientRegistrations: new DataLoader(async (ids) => groupedBy(ids, await registrations.ofPatients(ids), (row) => row.patient.id)),
       practitionerRoles: new DataLoader(async (ids) => groupedBy(ids, await practitionerRoles.ofPractitioners(ids), (row) => row.practitioner.id)),

@@ -98,8 +98,11 @@ export class AddressInput {
   @Field(() => String, { nullable: true }) @IsOptional() @IsString() @MaxLength(60) country?: string | null;
 }
 
-/** class-transformer needs the element class of nested arrays to validate them. */
+/**
+ * Validates a nested input object or list of them. type-graphql instantiates nested inputs itself;
+ * the class-transformer hint keeps them instances when validated outside GraphQL.
+ */
 export const Nested = <T>(type: () => new () => T) => (target: object, key: string) => {
-  ValidateNested({ each: true })(target, key);
+  ValidateNested()(target, key);
   Type(type)(target, key);
 };

@@ -1,4 +1,4 @@
-import { findPage, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
+import { findPage, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { Claim } from './claim.entity';
@@ -11,9 +11,8 @@ export class ClaimService {
   constructor(private readonly ctx: RequestContext) {}
 
   /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  async findByIds(ids: readonly string[]): Promise<Claim[]> {
-    const valid = ids.filter((id) => isUuid(id));
-    return valid.length ? this.ctx.em.find(Claim, { id: { $in: valid } }) : [];
+  findByIds(ids: readonly string[]): Promise<Claim[]> {
+    return findByIds(this.ctx.em, Claim, ids);
   }
 
   /** A patient's claims, newest first (FHIR created), optionally by status. */

@@ -1,7 +1,6 @@
 import { CodingInput, Nested, PageArgs } from '@caregraph/platform';
 import { ArrayMaxSize, IsEnum, IsOptional, IsUUID, Matches } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
-import { NestedOne } from '../shared/nested';
 import { EncounterStatus } from './encounter.entity';
 
 /** Encounter class codes are short tokens (v3 ActCode AMB/EMER/IMP, or local ones like WELLNESS). */
@@ -13,7 +12,7 @@ export class RecordEncounterInput {
   @Field(() => ID, { description: 'The organization providing the encounter (FHIR serviceProvider)' }) @IsUUID() organizationId!: string;
   @Field(() => EncounterStatus) @IsEnum(EncounterStatus) status!: EncounterStatus;
   @Field(() => String) @Matches(CLASS_CODE, { message: 'classCode must be 1-32 letters, digits, dots, dashes or underscores' }) classCode!: string;
-  @Field(() => CodingInput, { nullable: true }) @IsOptional() @NestedOne(() => CodingInput) type?: CodingInput | null;
+  @Field(() => CodingInput, { nullable: true }) @IsOptional() @Nested(() => CodingInput) type?: CodingInput | null;
   @Field(() => [CodingInput]) @ArrayMaxSize(20) @Nested(() => CodingInput) reasons: CodingInput[] = [];
   @Field(() => Date) periodStart!: Date;
   @Field(() => Date, { nullable: true, description: 'Leave out while the encounter is ongoing' }) @IsOptional() periodEnd?: Date | null;

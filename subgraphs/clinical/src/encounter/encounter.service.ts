@@ -1,4 +1,4 @@
-import { badInput, findPage, toConnection, type Coding, type CodingInput, type Connection, type RequestContext } from '@caregraph/platform';
+import { badInput, findPage, toConnection, type Coding, type CodingInput, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { Encounter } from './encounter.entity';
@@ -11,9 +11,8 @@ export class EncounterService {
   constructor(private readonly ctx: RequestContext) {}
 
   /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  async findByIds(ids: readonly string[]): Promise<Encounter[]> {
-    const valid = ids.filter((id) => isUuid(id));
-    return valid.length ? this.ctx.em.find(Encounter, { id: { $in: valid } }) : [];
+  findByIds(ids: readonly string[]): Promise<Encounter[]> {
+    return findByIds(this.ctx.em, Encounter, ids);
   }
 
   /** A patient's encounters, newest first, optionally by status and start time window [from, to). */

@@ -1,7 +1,6 @@
-import { PageArgs } from '@caregraph/platform';
+import { PageArgs, Nested } from '@caregraph/platform';
 import { IsEnum, IsOptional, IsString, IsUUID, ValidateBy, buildMessage, type ValidationOptions } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
-import { NestedOne } from '../shared/nested';
 import { ChartAnchorType } from './comment.entity';
 
 export const BODY_MAX_LENGTH = 5000;
@@ -36,7 +35,7 @@ export class AddChartCommentInput {
   @IsString() @TrimmedLength(1, BODY_MAX_LENGTH) body!: string;
   @Field(() => ID, { nullable: true, description: 'The comment this replies to (same patient)' }) @IsOptional() @IsUUID() parentId?: string | null;
   @Field(() => ChartCommentAnchorInput, { nullable: true, description: 'The chart record to pin the comment to' })
-  @IsOptional() @NestedOne(() => ChartCommentAnchorInput) anchor?: ChartCommentAnchorInput | null;
+  @IsOptional() @Nested(() => ChartCommentAnchorInput) anchor?: ChartCommentAnchorInput | null;
 }
 
 @ArgsType()

@@ -1,4 +1,4 @@
-import { badInput, findPage, notFound, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
+import { badInput, findPage, notFound, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { ChartComment } from './comment.entity';
@@ -11,9 +11,8 @@ export class ChartCommentService {
   constructor(private readonly ctx: RequestContext) {}
 
   /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  async findByIds(ids: readonly string[]): Promise<ChartComment[]> {
-    const valid = ids.filter((id) => isUuid(id));
-    return valid.length ? this.ctx.em.find(ChartComment, { id: { $in: valid }, deletedAt: null }) : [];
+  findByIds(ids: readonly string[]): Promise<ChartComment[]> {
+    return findByIds(this.ctx.em, ChartComment, ids, { deletedAt: null });
   }
 
   /** A patient's comments, newest first; optionally those pinned to one kind of record, or to one record. */

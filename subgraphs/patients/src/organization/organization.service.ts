@@ -1,4 +1,4 @@
-import { escapeLike, findPage, foldForSearch, notFound, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
+import { escapeLike, findPage, foldForSearch, notFound, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { Organization } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationsArgs, UpdateOrganizationInput } from './organization.inputs';
@@ -11,8 +11,8 @@ export class OrganizationService {
     return this.ctx.em.findOne(Organization, { id });
   }
 
-  async findByIds(ids: readonly string[]): Promise<Organization[]> {
-    return this.ctx.em.find(Organization, { id: { $in: [...ids] } });
+  findByIds(ids: readonly string[]): Promise<Organization[]> {
+    return findByIds(this.ctx.em, Organization, ids);
   }
 
   async list(args: OrganizationsArgs, includeCount: boolean): Promise<Connection<Organization>> {
@@ -43,7 +43,7 @@ export class OrganizationService {
 
   async update(input: UpdateOrganizationInput): Promise<Organization> {
     const organization = await this.findById(input.id);
-    if (!organization) throw notFound('Organization', 'input.id');
+    if (!organization) throw notFound('Organization', 'id');
     if (input.name !== undefined) {
       organization.name = input.name.trim();
       organization.searchName = foldForSearch(input.name);

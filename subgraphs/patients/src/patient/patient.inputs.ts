@@ -2,7 +2,6 @@ import { AddressInput, CodingInput, ContactPointInput, HumanNameInput, Identifie
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { AdministrativeGender } from '../shared/gender';
-import { NestedOne } from '../shared/nested';
 import { BCP47, IsLocalDate, IsNotFuture } from '../shared/validators';
 
 const LANGUAGE_MESSAGE = 'language must be a BCP-47 language tag such as en or en-US';
@@ -15,7 +14,7 @@ export class CreatePatientInput {
   @Field(() => [ContactPointInput]) @ArrayMaxSize(20) @Nested(() => ContactPointInput) telecom: ContactPointInput[] = [];
   @Field(() => [AddressInput]) @ArrayMaxSize(10) @Nested(() => AddressInput) addresses: AddressInput[] = [];
   @Field(() => String, { nullable: true, description: 'BCP-47, e.g. en-US' }) @IsOptional() @Matches(BCP47, { message: LANGUAGE_MESSAGE }) language?: string | null;
-  @Field(() => CodingInput, { nullable: true }) @IsOptional() @NestedOne(() => CodingInput) maritalStatus?: CodingInput | null;
+  @Field(() => CodingInput, { nullable: true }) @IsOptional() @Nested(() => CodingInput) maritalStatus?: CodingInput | null;
   @Field(() => [IdentifierInput]) @ArrayMaxSize(20) @Nested(() => IdentifierInput) identifiers: IdentifierInput[] = [];
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() deceased?: boolean | null;
   @Field(() => Date, { nullable: true, description: 'Implies deceased' }) @IsOptional() @IsNotFuture() deceasedAt?: Date | null;
@@ -31,7 +30,7 @@ export class UpdatePatientInput {
   @Field(() => [ContactPointInput], { nullable: true }) @IsOptional() @ArrayMaxSize(20) @Nested(() => ContactPointInput) telecom?: ContactPointInput[] | null;
   @Field(() => [AddressInput], { nullable: true }) @IsOptional() @ArrayMaxSize(10) @Nested(() => AddressInput) addresses?: AddressInput[] | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Matches(BCP47, { message: LANGUAGE_MESSAGE }) language?: string | null;
-  @Field(() => CodingInput, { nullable: true }) @IsOptional() @NestedOne(() => CodingInput) maritalStatus?: CodingInput | null;
+  @Field(() => CodingInput, { nullable: true }) @IsOptional() @Nested(() => CodingInput) maritalStatus?: CodingInput | null;
   @Field(() => [IdentifierInput], { nullable: true }) @IsOptional() @ArrayMaxSize(20) @Nested(() => IdentifierInput) identifiers?: IdentifierInput[] | null;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() deceased?: boolean | null;
   @Field(() => Date, { nullable: true }) @IsOptional() @IsNotFuture() deceasedAt?: Date | null;
@@ -50,6 +49,6 @@ export class PatientsArgs extends PageArgs {
   @IsOptional() @IsString() @MaxLength(100) name?: string;
 
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' }) @IsOptional() @IsLocalDate() birthDate?: string | null;
-  @Field(() => IdentifierFilter, { nullable: true }) @IsOptional() @NestedOne(() => IdentifierFilter) identifier?: IdentifierFilter | null;
+  @Field(() => IdentifierFilter, { nullable: true }) @IsOptional() @Nested(() => IdentifierFilter) identifier?: IdentifierFilter | null;
   @Field(() => ID, { nullable: true, description: 'Only patients registered at this organization' }) @IsOptional() @IsUUID() organizationId?: string | null;
 }

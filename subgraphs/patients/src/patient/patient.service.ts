@@ -1,9 +1,5 @@
-import {
-  badInput, escapeLike, findPage, notFound, searchTerms, toConnection,
-  type Coding, type CodingInput, type Connection, type IdentifierInput, type RequestContext,
-} from '@caregraph/platform';
+import { badInput, escapeLike, findPage, notFound, searchTerms, toConnection, type Coding, type CodingInput, type Connection, type IdentifierInput, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
-import { validate as isUuid } from 'uuid';
 import { nameTokens, namesFromInput, sortName } from '../shared/names';
 import { syncCollection } from '../shared/collection-sync';
 import { Patient } from './patient.entity';
@@ -51,9 +47,8 @@ const toCoding = (input: CodingInput | null | undefined): Coding | null =>
 export class PatientService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async findByIds(ids: readonly string[]): Promise<Patient[]> {
-    const valid = ids.filter((id) => isUuid(id));
-    return valid.length ? this.ctx.em.find(Patient, { id: { $in: valid } }) : [];
+  findByIds(ids: readonly string[]): Promise<Patient[]> {
+    return findByIds(this.ctx.em, Patient, ids);
   }
 
   async identifiersOf(patientIds: readonly string[]): Promise<PatientIdentifier[]> {

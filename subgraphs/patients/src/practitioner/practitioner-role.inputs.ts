@@ -1,16 +1,15 @@
-import { CodingInput, PageArgs } from '@caregraph/platform';
+import { CodingInput, PageArgs, Nested } from '@caregraph/platform';
 import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
-import { NestedOne } from '../shared/nested';
 import { DatePeriodInput } from '../shared/period';
 
 @InputType()
 export class CreatePractitionerRoleInput {
   @Field(() => ID) @IsUUID() practitionerId!: string;
   @Field(() => ID) @IsUUID() organizationId!: string;
-  @Field(() => CodingInput, { description: 'Role, e.g. practitioner-role#doctor' }) @NestedOne(() => CodingInput) code!: CodingInput;
-  @Field(() => CodingInput, { nullable: true }) @IsOptional() @NestedOne(() => CodingInput) specialty?: CodingInput | null;
-  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @NestedOne(() => DatePeriodInput) period?: DatePeriodInput | null;
+  @Field(() => CodingInput, { description: 'Role, e.g. practitioner-role#doctor' }) @Nested(() => CodingInput) code!: CodingInput;
+  @Field(() => CodingInput, { nullable: true }) @IsOptional() @Nested(() => CodingInput) specialty?: CodingInput | null;
+  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @Nested(() => DatePeriodInput) period?: DatePeriodInput | null;
 }
 
 /** Fields left out stay as they are; null clears specialty or period. */
@@ -18,8 +17,8 @@ export class CreatePractitionerRoleInput {
 export class UpdatePractitionerRoleInput {
   @Field(() => ID) @IsUUID() id!: string;
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() active?: boolean | null;
-  @Field(() => CodingInput, { nullable: true }) @IsOptional() @NestedOne(() => CodingInput) specialty?: CodingInput | null;
-  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @NestedOne(() => DatePeriodInput) period?: DatePeriodInput | null;
+  @Field(() => CodingInput, { nullable: true }) @IsOptional() @Nested(() => CodingInput) specialty?: CodingInput | null;
+  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @Nested(() => DatePeriodInput) period?: DatePeriodInput | null;
 }
 
 @ArgsType()

@@ -1,9 +1,5 @@
-import {
-  badInput, conflict, escapeLike, findPage, notFound, searchTerms, toConnection,
-  type Connection, type Identifier, type IdentifierInput, type RequestContext,
-} from '@caregraph/platform';
+import { badInput, conflict, escapeLike, findPage, notFound, searchTerms, toConnection, type Connection, type Identifier, type IdentifierInput, type RequestContext, findByIds } from '@caregraph/platform';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
-import { validate as isUuid } from 'uuid';
 import { Organization } from '../organization/organization.entity';
 import { nameTokens, namesFromInput, sortName } from '../shared/names';
 import { toPeriod } from '../shared/period';
@@ -32,9 +28,8 @@ const npiTaken = () => conflict('Another practitioner has this NPI', { field: 'n
 export class PractitionerService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async findByIds(ids: readonly string[]): Promise<Practitioner[]> {
-    const valid = ids.filter((id) => isUuid(id));
-    return valid.length ? this.ctx.em.find(Practitioner, { id: { $in: valid } }) : [];
+  findByIds(ids: readonly string[]): Promise<Practitioner[]> {
+    return findByIds(this.ctx.em, Practitioner, ids);
   }
 
   /** Keyset page ordered by (sort_name, id); name words, NPI and organization are index lookups. */

@@ -1,7 +1,6 @@
-import { Coding, CodingInput } from '@caregraph/platform';
+import { Coding, CodingInput, Nested } from '@caregraph/platform';
 import { IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { NestedOne } from '../shared/nested';
 import { DatePeriod, DatePeriodInput } from '../shared/period';
 
 /** A license, board certification or degree (FHIR Practitioner.qualification), stored as jsonb. */
@@ -15,7 +14,7 @@ export class PractitionerQualification {
 
 @InputType()
 export class PractitionerQualificationInput {
-  @Field(() => CodingInput) @NestedOne(() => CodingInput) code!: CodingInput;
+  @Field(() => CodingInput) @Nested(() => CodingInput) code!: CodingInput;
   @Field(() => ID, { nullable: true, description: 'Issuing organization' }) @IsOptional() @IsUUID() issuerId?: string | null;
-  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @NestedOne(() => DatePeriodInput) period?: DatePeriodInput | null;
+  @Field(() => DatePeriodInput, { nullable: true }) @IsOptional() @Nested(() => DatePeriodInput) period?: DatePeriodInput | null;
 }

@@ -1,0 +1,25 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+/** The id-only shape other subgraphs see of an entity they do not own. */
+export interface EntityStubShape {
+  id: string;
+}
+
+/**
+ * Declares an entity owned by another subgraph, as this subgraph sees it: only its key.
+ * `resolvable: true` when this subgraph adds fields to it (e.g. Patient.encounters), so the gateway
+ * may send it references; `false` when this subgraph only returns it (Encounter.organization).
+ */
+export function entityStub(typeName: string, options: { resolvable: boolean }) {
+  @ObjectType(typeName)
+  @Directive(options.resolvable ? '@key(fields: "id")' : '@key(fields: "id", resolvable: false)')
+  class EntityStub implements EntityStubShape {
+    @Field(() => ID) id!: string;
+  }
+  return EntityStub;
+}
+
+/** `_entities` for a resolvable stub: this subgraph knows the entity only by id, and any id may have data here. */
+export function stubReference(typeName: string) {
+  return { [typeName]: { __resolveReference: (ref: { id: string }): EntityStubShape => ({ id: ref.id }) } };
+}

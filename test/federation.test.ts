@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { billingSubgraph } from '@caregraph/billing';
+import { clinicalSubgraph } from '@caregraph/clinical';
+import { createGateway } from '@caregraph/gateway';
+import { messagingSubgraph } from '@caregraph/messaging';
+import { patientsSubgraph } from '@caregraph/patients';
+import { createLogger, resourceId, type RunningSubgraph } from '@caregraph/platform';
+import { createImporter } from '@caregraph/tools';
+import { createTestDatabase } from './support/database';
+import { graphql, graphqlOk, startTestSubgraph } from './support/services';
+
+/** A patient seen at several organizations, with encounters and claims. */
+const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/synthea/Tonia_Quitzon_30e6c1c1-df11-44d8-9a20-63876fabc494.json');
+
+const PATIENT_ACROSS_THE_GRAPH = `query ($id: ID!) {
+  patient(id: $id) {
+    id
+    names { family }
+    registrations { mrn organization { id name } }
+    encounters(first: 100) { totalCount edges { node { id periodStart organization { id name } } } }
+    claims(first: 100) { totalCount edges { node { id total { amount currency } encounter { id periodStart } } } }
+    chartComments(first: 10) { edges { node { body } } }
+  }
+}`;
+
+describe('the federated graph through the gateway', () => {
+  const logger = createLogger('federation-test', 'silent');
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const subgraphs: Partial<Record<'patients' | 'clinical' | 'billing' | 'messaging', RunningSubgraph>> = {};
+  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { entry: { resource: { resourceType: string; id: string; serviceProvider?: { reference: string } } }[] };
+  const resources = (type: string) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
+  const patientId = resourceId('Patient', resources('Patient')[0].id);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('federation');
+    const importer = await createImporter({ databaseUrl: db.url, logger });
+    await importer.importFile(FIXTURE);
+    await importer.close();
+    subgraphs.patients = await startTestSubgraph(patientsSubgraph, db.url);
+    subgraphs.clinical = await startTestSubgraph(clinicalSubgraph, db.url);
+    subgraphs.billing = await startTestSubgraph(billingSubgraph, db.url);
+    subgraphs.messaging = await startTestSubgraph(messagingSubgraph, db.url);
+    gateway = await createGateway({
+      logger,
+      port: 0,
+      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s!.url])),
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all(Object.values(subgraphs).map((s) => s?.close()));
+    await db?.drop();
+  });
+
+  it('answers one query with data from all four subgraphs', async () => {
+    const { addChartComment } = await graphqlOk(gateway.url, `mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { id body } }`, {
+      input: { patientId, body: 'Cardiology follow-up booked at the other hospital.' },
+    });
+    expect(addChartComment.body).toBe('Cardiology follow-up booked at the other hospital.');
+
+    const { patient } = await graphqlOk(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: patientId });
+    const providers = new Set(resources('Encounter').map((e) => resourceId('Organization', e.serviceProvider!.reference.replace('urn:uuid:', ''))));
+
+    // patients: one registration per organization that saw the patient
+    expect(patient.registrations.map((r: any) => r.organization.id).sort()).toEqual([...providers].sort());
+    expect(providers.size).toBeGreaterThan(1);
+    // clinical: every encounter, each naming its organization (resolved by the patients subgraph)
+    expect(patient.encounters.totalCount).toBe(resources('Encounter').length);
+    expect(patient.encounters.edges.every((e: any) => providers.has(e.node.organization.id) && e.node.organization.name)).toBe(true);
+    // billing: every claim, each linked to its encounter (resolved by the clinical subgraph)
+    expect(patient.claims.totalCount).toBe(resources('Claim').length);
+    expect(patient.claims.edges.filter((e: any) => e.node.encounter?.periodStart).length).toBe(resources('Claim').length);
+    // messaging
+    expect(patient.chartComments.edges.map((e: any) => e.node.body)).toEqual(['Cardiology follow-up booked at the other hospital.']);
+  });
+
+  it('answers a nonexistent patient with null, not an error', async () => {
+    const { patient } = await graphqlOk(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: '00000000-0000-4000-8000-000000000000' });
+    expect(patient).toBeNull();
+  });
+
+  it('returns partial data with an error entry when one subgraph is down', async () => {
+    await subgraphs.clinical!.close(); // stays down: this test runs last
+    const response = await graphql(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: patientId });
+    expect(response.status).toBe(200);
+    expect(response.data.patient.encounters).toBeNull();
+    expect(response.errors?.length).toBeGreaterThan(0);
+    // everything the other subgraphs own is still there
+    expect(response.data.patient.names[0].family).toBeTruthy();
+    expect(response.data.patient.registrations.length).toBeGreaterThan(1);
+    expect(response.data.patient.claims.totalCount).toBe(resources('Claim').length);
+    expect(response.data.patient.chartComments.edges).toHaveLength(1);
+    // no internal address leaks to the client
+    expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+  });
+});
