@@ -118,6 +118,14 @@ describe('seedDemoIfEmpty', () => {
     expect(Math.min(...registrations)).toBeGreaterThanOrEqual(1);
     expect(registrations.filter((n) => n >= 2).length).toBeGreaterThanOrEqual(20);
 
+    // a registration carries the MRN its organization assigned (identifier type MR with that assigner)
+    const mismatched = await sql.query(
+      `select r.id from "patients"."patient_registration" r
+        where not exists (select 1 from "patients"."patient_identifier" i
+                           where i.patient_id = r.patient_id and i.type = 'MR' and i.value = r.mrn)`,
+    );
+    expect(mismatched.rowCount).toBe(0);
+
     // every practitioner works somewhere, with a 10-digit NPI
     const practitioners = await sql.query<{ npi: string | null; roles: string }>(
       `select p.npi, count(r.id) as roles from "patients"."practitioner" p left join "patients"."practitioner_role" r on r.practitioner_id = p.id group by p.id, p.npi`,

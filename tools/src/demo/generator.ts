@@ -169,6 +169,7 @@ export function demoPatient(directory: DemoDirectory, seed: number, index: numbe
       use: 'usual' as const,
       type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR', display: 'Medical Record Number' }], text: 'Medical Record Number' },
       system: `${DEMO_ID_SYSTEM}:mrn:${org.resource.identifier![0].value!.toLowerCase()}`,
+      assigner: { reference: reference(org.resource) },
       value: `${String.fromCharCode(65 + ((index + i) % 26))}${String(index).padStart(6, '0')}${random.digits(2)}`,
     })),
     active: true,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BundleView } from '@caregraph/platform';
-import type { Encounter } from '@medplum/fhirtypes';
+import type { Encounter, Patient as FhirPatient } from '@medplum/fhirtypes';
 
 /** The role given to practitioners seen at an organization's encounters (Synthea has no PractitionerRole). */
 export const ENCOUNTER_ROLE = { system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor', display: 'Doctor' };
@@ -46,6 +46,21 @@ export function encounterPairs(bundle: BundleView): { registrations: DerivedPair
     }
   }
   return { registrations: [...registrations.values()], roles: [...roles.values()] };
+}
+
+/**
+ * The MRN an organization gave the patient, when the Patient resource says so: an identifier of
+ * type MR whose `assigner` is that organization. Otherwise the derived number below.
+ */
+export function registrationMrn(patientId: string, organizationId: string, bundle: BundleView): string {
+  const patient = bundle.byId.get(patientId) as FhirPatient | undefined;
+  const assigned = patient?.identifier?.find(
+    (identifier) =>
+      identifier.value &&
+      identifier.type?.coding?.some((coding) => coding.code === 'MR') &&
+      bundle.resolve(identifier.assigner?.reference) === organizationId,
+  );
+  return assigned?.value ?? derivedMrn(organizationId, patientId);
 }
 
 /**

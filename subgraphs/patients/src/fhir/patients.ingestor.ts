@@ -10,7 +10,7 @@ import { PatientRegistration } from '../registration/registration.entity';
 import { genderFromFhir } from '../shared/gender';
 import { NPI_SYSTEM } from '../shared/validators';
 import * as fhir from './demographics';
-import { ENCOUNTER_ROLE, dateOnly, derivedMrn, encounterPairs } from './derived';
+import { ENCOUNTER_ROLE, dateOnly, encounterPairs, registrationMrn } from './derived';
 
 type WithId<T> = T & { ourId: string };
 
@@ -163,7 +163,7 @@ export const patientsIngestor: FhirIngestor = {
         em.create(PatientRegistration, {
           patient: em.getReference(Patient, pair.subjectId),
           organization: em.getReference(Organization, pair.organizationId),
-          mrn: derivedMrn(pair.organizationId, pair.subjectId),
+          mrn: registrationMrn(pair.subjectId, pair.organizationId, bundle),
           registeredAt: pair.since ?? new Date(),
         });
       }
