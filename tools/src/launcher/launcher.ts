@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { embeddedDatabaseUrl, ensureDatabase, type Logger } from '@caregraph/platform';
 import { seedDemoIfEmpty } from '../demo/seed';
@@ -98,12 +98,6 @@ export class Launcher {
       );
       this.checkpoint();
     } else {
-      // As root the cluster runs as an unprivileged account, which must be able to pass through
-      // DATA_DIR to reach its own folder (mkdtemp folders are 0700): add o+x, never read rights.
-      if (process.getuid?.() === 0) {
-        const { mode } = statSync(config.dataDir);
-        if ((mode & 0o001) === 0) chmodSync(config.dataDir, (mode & 0o7777) | 0o001);
-      }
       logger.info({ dataDir: pgDataDir, port: config.embeddedPgPort }, 'starting the embedded PostgreSQL cluster');
       this.database = this.managed('postgres', { CAREGRAPH_PG_DATA_DIR: pgDataDir, EMBEDDED_PG_PORT: String(config.embeddedPgPort) });
       await this.database.start();

