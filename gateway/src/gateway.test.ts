@@ -7,7 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
 import { badInput, createErrorFormatter, createLogger, REQUEST_ID_HEADER } from '@caregraph/platform';
 import express from 'express';
-import { GraphQLError, parse } from 'graphql';
+import { parse } from 'graphql';
 import { createGateway, type RunningGateway } from './gateway';
 
 /**

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseReference, resourceId, type BundleView, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
+import { parseReference, resourceId, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Bundle, Claim as FhirClaim } from '@medplum/fhirtypes';
+import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { Claim } from '../claim/claim.entity';
@@ -12,16 +13,6 @@ import { billingIngestor } from './billing.ingestor';
 const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/synthea');
 const FIXTURE = 'Tonia_Quitzon_30e6c1c1-df11-44d8-9a20-63876fabc494.json';
 
-/** The importer's view of a bundle, reduced to what an ingestor reads (Synthea uses urn:uuid references). */
-function bundleView(resources: FhirResource[]): BundleView {
-  const byType = new Map<string, FhirResource[]>();
-  for (const resource of resources) byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), resource]);
-  return {
-    byId: new Map(resources.map((resource) => [resourceId(resource.resourceType, resource.id!), resource])),
-    byType,
-    resolve: (reference) => parseReference(reference)?.id,
-  };
-}
 
 /** "265.52" → 26552n, "125" → 12500n: decimal text to cents with string arithmetic only. */
 const cents = (text: string): bigint => {
@@ -34,7 +25,7 @@ describe('billing subgraph: FHIR ingestor', () => {
   let service: RunningSubgraph;
   const text = readFileSync(path.join(FIXTURES, FIXTURE), 'utf8');
   const resources = (JSON.parse(text) as Bundle).entry!.map((entry) => entry.resource as FhirResource);
-  const view = bundleView(resources);
+  const view = bundleViewOf(resources);
   const claims = resources.filter((r): r is FhirClaim => r.resourceType === 'Claim');
   const patientId = resources.find((r) => r.resourceType === 'Patient')!.id!;
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseReference, resourceId, type BundleView, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
+import { parseReference, resourceId, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Bundle, Encounter as FhirEncounter } from '@medplum/fhirtypes';
+import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { Encounter } from '../encounter/encounter.entity';
@@ -12,23 +13,13 @@ import { clinicalIngestor } from './clinical.ingestor';
 const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/synthea');
 const FIXTURE = 'Coleman_Ortiz_70e00093-a3d5-42bc-8186-eface8432c02.json';
 
-/** The importer's view of a bundle, reduced to what an ingestor reads (Synthea uses urn:uuid references). */
-function bundleView(resources: FhirResource[]): BundleView {
-  const byType = new Map<string, FhirResource[]>();
-  for (const resource of resources) byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), resource]);
-  return {
-    byId: new Map(resources.map((resource) => [resourceId(resource.resourceType, resource.id!), resource])),
-    byType,
-    resolve: (reference) => parseReference(reference)?.id,
-  };
-}
 
 describe('clinical subgraph: FHIR ingestor', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let service: RunningSubgraph;
   const bundle = JSON.parse(readFileSync(path.join(FIXTURES, FIXTURE), 'utf8')) as Bundle;
   const resources = bundle.entry!.map((entry) => entry.resource as FhirResource);
-  const view = bundleView(resources);
+  const view = bundleViewOf(resources);
   const encounters = resources.filter((r): r is FhirEncounter => r.resourceType === 'Encounter');
   const patientId = resources.find((r) => r.resourceType === 'Patient')!.id!;
 

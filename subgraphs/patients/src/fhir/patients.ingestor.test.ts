@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  createLogger, openDatabase, parseReference, resourceId, type BundleView, type EntityManager, type FhirResource, type MikroORM, type RunningSubgraph,
+  createLogger, openDatabase, resourceId, type EntityManager, type FhirResource, type MikroORM, type RunningSubgraph,
 } from '@caregraph/platform';
 import type { Bundle, Encounter } from '@medplum/fhirtypes';
+import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsIngestor } from '../index';
@@ -12,21 +13,10 @@ import { derivedMrn } from './derived';
 
 const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures/synthea');
 
-/** What the importer hands an ingestor: every resource of the bundle by id and by type. */
-function bundleView(bundle: Bundle): BundleView {
-  const byId = new Map<string, FhirResource>();
-  const byType = new Map<string, FhirResource[]>();
-  for (const entry of bundle.entry ?? []) {
-    const resource = entry.resource as FhirResource;
-    byId.set(resourceId(resource.resourceType, resource.id!), resource);
-    byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), resource]);
-  }
-  return { byId, byType, resolve: (reference) => parseReference(reference)?.id };
-}
 
 function load(file: string) {
   const bundle = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Bundle;
-  const view = bundleView(bundle);
+  const view = bundleViewOf((bundle.entry ?? []).map((entry) => entry.resource as FhirResource));
   const resources = patientsIngestor.resourceTypes.flatMap((type) => view.byType.get(type) ?? []);
   const encounters = (view.byType.get('Encounter') ?? []) as Encounter[];
   const distinct = (keys: string[]) => new Set(keys).size;
