@@ -14,7 +14,7 @@ const swc = [
 
 const workspaces = {
   '^@caregraph/platform$': '<rootDir>/packages/platform/src/index.ts',
-  '^@caregraph/(patients|clinical|billing|messaging)$': '<rootDir>/subgraphs/$1/src/index.ts',
+  '^@caregraph/(patients|clinical|billing|messaging|identity)$': '<rootDir>/subgraphs/$1/src/index.ts',
   '^@caregraph/gateway$': '<rootDir>/gateway/src/index.ts',
   '^@caregraph/tools$': '<rootDir>/tools/src/index.ts',
 };
