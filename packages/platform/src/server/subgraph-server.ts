@@ -19,6 +19,8 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
   database: DatabaseDefinition;
   /** Adds per-request services and DataLoaders to the base context. */
   createContext?: (base: RequestContext) => C;
+  /** Plain HTTP routes beside /graphql (e.g. the identity service's /auth/login), mounted before it. */
+  routes?: (app: express.Express, services: { orm: MikroORM; logger: Logger }) => void;
 }
 
 export interface SubgraphServerOptions {
@@ -85,6 +87,7 @@ export async function startSubgraphServer<C extends RequestContext>(
     const ready = await isDatabaseReachable(orm);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable', service: definition.name });
   });
+  definition.routes?.(app, { orm, logger });
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),
