@@ -8,7 +8,7 @@ import { patientsSubgraph } from '@caregraph/patients';
 import { createLogger, resourceId, type RunningSubgraph } from '@caregraph/platform';
 import { createImporter } from '@caregraph/tools';
 import { createTestDatabase } from './support/database';
-import { graphql, graphqlOk, startTestSubgraph } from './support/services';
+import { graphql, graphqlOk, startTestSubgraph, testAssertionKeys } from './support/services';
 
 /** A patient seen at several organizations, with encounters and claims. */
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/synthea/Tonia_Quitzon_30e6c1c1-df11-44d8-9a20-63876fabc494.json');
@@ -45,6 +45,7 @@ describe('the federated graph through the gateway', () => {
     gateway = await createGateway({
       logger,
       port: 0,
+      assertionPrivateKey: (await testAssertionKeys()).pair.privateKeyPem,
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s!.url])),
     });
   });

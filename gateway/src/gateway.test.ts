@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import { badInput, createErrorFormatter, createLogger, REQUEST_ID_HEADER } from '@caregraph/platform';
+import { ASSERTION_HEADER, AssertionVerifier, badInput, createErrorFormatter, createLogger, generateAssertionKeyPair, REQUEST_ID_HEADER, type AssertionKeyPair } from '@caregraph/platform';
 import express from 'express';
 import { parse } from 'graphql';
 import { createGateway, type RunningGateway } from './gateway';
@@ -28,11 +28,13 @@ interface TestSubgraph {
   url: string;
   /** x-request-id of every request this subgraph received. */
   requestIds: string[];
+  assertions: string[];
   stop(): Promise<void>;
 }
 
 async function startSubgraph(name: string, sdl: string, resolvers: Record<string, any>): Promise<TestSubgraph> {
   const requestIds: string[] = [];
+  const assertions: string[] = [];
   const app = express();
   const server = http.createServer(app);
   const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers }), formatError: createErrorFormatter(logger), plugins: [ApolloServerPluginInlineTraceDisabled()] });
@@ -45,6 +47,7 @@ async function startSubgraph(name: string, sdl: string, resolvers: Record<string
     express.json(),
     (req, _res, next) => {
       requestIds.push(String(req.headers[REQUEST_ID_HEADER]));
+      assertions.push(String(req.headers[ASSERTION_HEADER]));
       next();
     },
     expressMiddleware(apollo),
@@ -55,6 +58,7 @@ async function startSubgraph(name: string, sdl: string, resolvers: Record<string
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     requestIds,
+    assertions,
     stop: () =>
       (stopped ??= (async () => {
         server.closeAllConnections();
@@ -81,8 +85,10 @@ describe('gateway', () => {
   let patients: TestSubgraph;
   let clinical: TestSubgraph;
   let gateway: RunningGateway;
+  let keys: AssertionKeyPair;
 
   beforeAll(async () => {
+    keys = await generateAssertionKeyPair();
     patients = await startSubgraph('patients', patientsSdl, {
       Query: {
         patient: (_: unknown, { id }: { id: string }) => ({ id, name: 'Ada' }),
@@ -104,6 +110,7 @@ describe('gateway', () => {
       subgraphUrls: { patients: patients.url, clinical: clinical.url },
       port: 0,
       logger,
+      assertionPrivateKey: keys.privateKeyPem,
     });
   });
 
@@ -125,6 +132,17 @@ describe('gateway', () => {
     const second = await post(gateway.url, '{ patient(id: "p1") { id } }');
     expect(second.requestId).toMatch(UUID);
     expect(second.requestId).not.toBe(response.requestId);
+  });
+
+  it('sends each subgraph the caller as an assertion signed for that subgraph only', async () => {
+    await post(gateway.url, '{ patient(id: "p1") { name encounterCount } }');
+    const toPatients = patients.assertions.at(-1)!;
+    const toClinical = clinical.assertions.at(-1)!;
+    const patientsVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, 'patients');
+    await expect(patientsVerifier.verify(toPatients)).resolves.toMatchObject({ principal: { kind: 'anonymous' } });
+    // the clinical subgraph's assertion is useless at patients (and vice versa)
+    await expect(patientsVerifier.verify(toClinical)).rejects.toThrow();
+    await expect((await AssertionVerifier.fromPem(keys.publicKeyPem, 'clinical')).verify(toClinical)).resolves.toBeDefined();
   });
 
   it('keeps a well-formed request id from upstream and replaces a malformed one', async () => {

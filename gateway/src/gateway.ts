@@ -7,11 +7,13 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { DEFAULT_PORTS, REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@caregraph/platform';
-import express from 'express';
+import { AssertionSigner, DEFAULT_PORTS, REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@caregraph/platform';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GatewayContext } from './context';
 import { createGatewayErrorFormatter } from './errors';
 import { createKeepAliveFetcher } from './keep-alive-fetcher';
+import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
+import { createRateLimiters, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RequestWithPrincipal } from './rate-limit';
 import { SubgraphDataSource } from './subgraph-data-source';
 
 export const SUBGRAPH_NAMES = ['patients', 'clinical', 'billing', 'messaging'] as const;
@@ -32,6 +34,8 @@ export const WEB_ROOT = path.resolve(__dirname, '..', '..', 'web', 'public');
 
 export interface GatewayOptions {
   logger: Logger;
+  /** The private half (PKCS8 PEM) of the key subgraphs trust: the gateway signs their assertions with it. */
+  assertionPrivateKey: string;
   /** Subgraph GraphQL endpoints by subgraph name; a missing name uses the supergraph's routing URL. */
   subgraphUrls?: Partial<Record<string, string>>;
   /** Supergraph SDL; defaults to the committed gateway/supergraph.graphql. */
@@ -39,12 +43,63 @@ export interface GatewayOptions {
   /** 0 picks a free port. Default 4000. */
   port?: number;
   host?: string;
-  /** Turns off introspection and the landing page. */
+  /**
+   * Production mode: turns off introspection, the landing page and field suggestions
+   * ("Did you mean …?") in error messages. Default false (development).
+   */
   production?: boolean;
+  /** Per-operation limits (depth, cost, aliases, tokens, directives); unset ones keep their defaults. */
+  queryLimits?: Partial<QueryLimits>;
+  /** Largest request body /graphql accepts, in bytes; larger gets 413. Default 100 kB. */
+  maxBodyBytes?: number;
+  /**
+   * Per-caller rate limits; unset budgets keep their defaults (see DEFAULT_RATE_LIMITS).
+   * false turns rate limiting off (benchmarks, tests that hammer the gateway).
+   */
+  rateLimit?: Partial<RateLimitOptions> | false;
+  /**
+   * Express `trust proxy`: how the caller's IP is found behind load balancers (number of hops,
+   * or a list of trusted addresses). Default false: the socket's peer address.
+   */
+  trustProxy?: boolean | number | string;
   /** Folder served at `/`; false serves nothing. Default web/public. */
   staticDir?: string | false;
   /** How long /ready waits for each subgraph's /ready. Default 2000 ms. */
   readyTimeoutMs?: number;
+}
+
+const passThrough: RequestHandler = (_req, _res, next) => next();
+
+/** Default largest /graphql request body: 100 kB (a chart query is about 1 kB). */
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
+
+/** A GraphQL-style error body for failures outside Apollo (body parsing, size limit). */
+function httpError(status: number, code: string, message: string) {
+  return { status, body: { errors: [{ message, extensions: { code } }] } };
+}
+
+/**
+ * Errors raised by Express middleware before Apollo sees the request (body too large, malformed
+ * JSON): a JSON GraphQL-style error with no stack or internals, whatever the mode.
+ */
+function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { type?: string; status?: number; statusCode?: number; limit?: number }, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = error.status ?? error.statusCode ?? 500;
+    const { status: code, body } =
+      error.type === 'entity.too.large'
+        ? httpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${error.limit} bytes`)
+        : error.type === 'entity.parse.failed'
+          ? httpError(400, 'BAD_REQUEST', 'Request body is not valid JSON')
+          : status >= 400 && status < 500
+            ? httpError(status, 'BAD_REQUEST', 'Bad request')
+            : httpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    if (code >= 500) logger.error({ err: { type: (error as Error).name, message: (error as Error).message } }, 'request failed before GraphQL');
+    res.status(code).json(body);
+  };
 }
 
 export interface RunningGateway {
@@ -104,6 +159,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const supergraphSdl = options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
   const { fetcher, close: closeSockets } = createKeepAliveFetcher();
   const subgraphUrls: Record<string, string> = {};
+  const signer = await AssertionSigner.fromPem(options.assertionPrivateKey);
 
   // Apollo's own start-up chatter only at debug; its warnings and errors always
   const apolloLogger = logger.child({ component: 'apollo-gateway' });
@@ -115,27 +171,41 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`No URL for subgraph "${name}": set it in the gateway configuration`);
       subgraphUrls[name] = target;
-      return new SubgraphDataSource(name, target, fetcher);
+      return new SubgraphDataSource(name, target, fetcher, signer);
     },
   });
+
+  const production = options.production ?? false;
+  const protection = queryProtection({ ...DEFAULT_QUERY_LIMITS, ...options.queryLimits }, { blockFieldSuggestions: production });
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   const httpServer = http.createServer(app);
   // Subgraph-facing keep-alive is ours; client-facing keep-alive must outlive typical client pools.
   httpServer.keepAliveTimeout = 65_000;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !options.production,
+    introspection: !production,
+    // graphql-js's "Did you mean …?" hints would map the schema with introspection off
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
+    // a GET or a "simple" POST (form, text/plain) without a JSON content type or an
+    // `apollo-require-preflight` / `x-apollo-operation-name` header is refused with 400
+    csrfPrevention: true,
+    // one operation per request: a batch would multiply every per-request limit
+    allowBatchedHttpRequests: false,
+    validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
     formatError: createGatewayErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // patient data is never cacheable: skip computing cache policies on every request
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(),
-      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...protection.plugins,
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();
@@ -160,6 +230,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       ...(readiness.ready ? {} : { down: readiness.down }),
     });
   });
+  const rateLimiters = options.rateLimit === false ? undefined : createRateLimiters({ ...DEFAULT_RATE_LIMITS, ...options.rateLimit }, logger);
+  // sign-in routes (proxied here later) get a much smaller budget per IP: password guessing
+  if (rateLimiters) app.use(['/auth', '/oauth'], rateLimiters.auth);
   app.use(
     '/graphql',
     (req, res, next) => {
@@ -168,14 +241,24 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       res.setHeader(REQUEST_ID_HEADER, requestId);
       next();
     },
-    express.json({ limit: '2mb' }),
+    // counted per principal (attached by the sign-in middleware, which must run before this) or IP
+    rateLimiters?.api ?? passThrough,
+    express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
+    (req, _res, next) => {
+      // a body Express did not parse (GET, a form post): let Apollo answer it (CSRF check, 400)
+      // rather than the integration's 500 about missing JSON middleware
+      req.body ??= {};
+      next();
+    },
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
-        return { requestId, log: logger.child({ requestId }) };
+        const principal = (req as RequestWithPrincipal).principal ?? { kind: 'anonymous' as const };
+        return { requestId, log: logger.child({ requestId }), principal };
       },
     }),
   );
+  app.use('/graphql', bodyErrorHandler(logger));
   const staticDir = options.staticDir === undefined ? WEB_ROOT : options.staticDir;
   if (staticDir) {
     if (existsSync(staticDir)) app.use(express.static(staticDir, { index: 'index.html' }));

@@ -1,7 +1,11 @@
-export { createGateway, DEFAULT_SUBGRAPH_URLS, SUBGRAPH_NAMES, SUPERGRAPH_PATH, WEB_ROOT } from './gateway';
+export { createGateway, DEFAULT_MAX_BODY_BYTES, DEFAULT_SUBGRAPH_URLS, SUBGRAPH_NAMES, SUPERGRAPH_PATH, WEB_ROOT } from './gateway';
 export type { GatewayOptions, Readiness, RunningGateway, SubgraphName } from './gateway';
 export { gatewaySpec, loadGatewayConfig } from './config';
 export { SERVICE_UNAVAILABLE, SubgraphDataSource } from './subgraph-data-source';
 export { createGatewayErrorFormatter } from './errors';
 export { createKeepAliveFetcher } from './keep-alive-fetcher';
 export type { GatewayContext } from './context';
+export { DEFAULT_QUERY_LIMITS, queryProtection } from './query-limits';
+export type { QueryLimits } from './query-limits';
+export { createRateLimiters, DEFAULT_RATE_LIMITS, RATE_LIMITED, rateLimitKey } from './rate-limit';
+export type { CallerPrincipal, RateBudget, RateLimitOptions, RequestWithPrincipal } from './rate-limit';

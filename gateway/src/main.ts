@@ -1,20 +1,23 @@
 import { closeOnSignals, createLogger } from '@caregraph/platform';
 import { loadGatewayConfig } from './config';
 import { createGateway } from './gateway';
+import { connectRateLimitRedis } from './redis';
 
 /** The gateway process: config from the environment, JSON logs, graceful shutdown. */
 async function main(): Promise<void> {
-  const { config, subgraphUrls } = loadGatewayConfig();
+  const { config, subgraphUrls, options } = loadGatewayConfig();
   const logger = createLogger('gateway', config.LOG_LEVEL);
+  const redis = options.rateLimit && config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, logger) : undefined;
   try {
     const gateway = await createGateway({
+      ...options,
+      rateLimit: options.rateLimit && redis ? { ...options.rateLimit, redisClient: redis.client } : options.rateLimit,
       logger,
       subgraphUrls,
       port: config.GATEWAY_PORT,
       host: config.HOST,
-      production: config.NODE_ENV === 'production',
     });
-    closeOnSignals(gateway, logger, config.SHUTDOWN_TIMEOUT_MS);
+    closeOnSignals({ close: async () => { await gateway.close(); redis?.close(); } }, logger, config.SHUTDOWN_TIMEOUT_MS);
     process.send?.({ type: 'ready', name: 'gateway', url: gateway.url });
   } catch (error) {
     logger.fatal({ err: error instanceof Error ? { type: error.name, message: error.message, code: (error as NodeJS.ErrnoException).code } : error }, 'failed to start');

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { REQUEST_ID_HEADER } from '@caregraph/platform';
+import { ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner } from '@caregraph/platform';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 
@@ -22,12 +22,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     readonly name: string,
     url: string,
     fetcher: RemoteGraphQLDataSource['fetcher'],
+    private readonly signer: AssertionSigner,
   ) {
     super({ url, fetcher });
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+  /** Each subgraph gets the caller as an assertion signed for it alone (audience = subgraph name). */
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const requestId = context?.requestId ?? 'gateway';
+    request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+    request.http?.headers.set(ASSERTION_HEADER, await this.signer.sign(context?.principal ?? { kind: 'anonymous' }, this.name, requestId));
   }
 
   override didEncounterError(...[error, _fetchRequest, fetchResponse, context]: Parameters<DidEncounterError>): void {

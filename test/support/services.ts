@@ -1,8 +1,39 @@
-import { createLogger, startSubgraphServer, type RequestContext, type RunningSubgraph, type SubgraphDefinition } from '@caregraph/platform';
+import {
+  ASSERTION_HEADER, AssertionSigner, createLogger, generateAssertionKeyPair, startSubgraphServer,
+  type AssertionKeyPair, type Principal, type RequestContext, type RunningSubgraph, type SubgraphDefinition,
+} from '@caregraph/platform';
+
+let keys: Promise<{ pair: AssertionKeyPair; signer: AssertionSigner }> | undefined;
+
+/** The gateway key pair of this test file: subgraphs trust it, `graphql()` signs with it. */
+export function testAssertionKeys(): Promise<{ pair: AssertionKeyPair; signer: AssertionSigner }> {
+  keys ??= generateAssertionKeyPair().then(async (pair) => ({ pair, signer: await AssertionSigner.fromPem(pair.privateKeyPem) }));
+  return keys;
+}
+
+/** Test subgraphs by URL, so a direct call can carry the assertion the gateway would send. */
+const audienceByUrl = new Map<string, string>();
 
 /** Starts a subgraph in this process on a free port against the given database. */
-export function startTestSubgraph<C extends RequestContext>(definition: SubgraphDefinition<C>, databaseUrl: string): Promise<RunningSubgraph> {
-  return startSubgraphServer(definition, { port: 0, databaseUrl, poolMax: 4, logger: createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent') });
+export async function startTestSubgraph<C extends RequestContext>(definition: SubgraphDefinition<C>, databaseUrl: string): Promise<RunningSubgraph> {
+  const { pair } = await testAssertionKeys();
+  const service = await startSubgraphServer(definition, {
+    assertionPublicKey: pair.publicKeyPem,
+    port: 0,
+    databaseUrl,
+    poolMax: 4,
+    logger: createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent'),
+  });
+  audienceByUrl.set(service.url, definition.name);
+  return service;
+}
+
+/** The header a subgraph needs to serve `principal` (what the gateway adds after checking the caller). */
+export async function assertionHeaders(url: string, principal: Principal = { kind: 'anonymous' }): Promise<Record<string, string>> {
+  const audience = audienceByUrl.get(url);
+  if (!audience) return {};
+  const { signer } = await testAssertionKeys();
+  return { [ASSERTION_HEADER]: await signer.sign(principal, audience, 'test-request') };
 }
 
 export interface GraphQLResponse<T = any> {
@@ -11,11 +42,18 @@ export interface GraphQLResponse<T = any> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
 
-/** POSTs one GraphQL operation, as a client would. */
-export async function graphql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+export interface CallOptions {
+  headers?: Record<string, string>;
+  /** Who the gateway says is asking (direct subgraph calls only); anonymous by default. */
+  principal?: Principal;
+}
+
+/** POSTs one GraphQL operation, as a client would (as the gateway would, for a test subgraph). */
+export async function graphql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, options: CallOptions | Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  const { headers = {}, principal } = ('headers' in options || 'principal' in options ? options : { headers: options }) as CallOptions;
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...(await assertionHeaders(url, principal)), ...headers },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
@@ -23,8 +61,8 @@ export async function graphql<T = any>(url: string, query: string, variables: Re
 }
 
 /** The data of a response that must have no errors (the errors are shown when it does). */
-export async function graphqlOk<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
-  const response = await graphql<T>(url, query, variables, headers);
+export async function graphqlOk<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, options: CallOptions | Record<string, string> = {}): Promise<T> {
+  const response = await graphql<T>(url, query, variables, options);
   if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
   return response.data as T;
 }

@@ -20,3 +20,6 @@ export * from './graphql/fhir-datatypes';
 export * from './graphql/search-text';
 export * from './graphql/entity-stub';
 export * from './graphql/loaders';
+export * from './auth/internal-assertion';
+export * from './auth/access-token';
+export * from './audit';

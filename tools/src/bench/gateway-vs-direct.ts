@@ -41,8 +41,9 @@ export async function benchGatewayVsDirect(platform: BenchPlatform, patientIds: 
   };
   const direct = async (i: number) => {
     const id = pick(i);
-    const patient = await postGraphql(platform.subgraphUrls.patients, DIRECT_PATIENT_QUERY, { id });
-    const encounters = await postGraphql(platform.subgraphUrls.clinical, DIRECT_ENCOUNTERS_QUERY, { representations: [{ __typename: 'Patient', id }] });
+    // the client signs what the gateway would, so both paths pay for the assertion
+    const patient = await postGraphql(platform.subgraphUrls.patients, DIRECT_PATIENT_QUERY, { id }, await platform.directHeaders('patients'));
+    const encounters = await postGraphql(platform.subgraphUrls.clinical, DIRECT_ENCOUNTERS_QUERY, { representations: [{ __typename: 'Patient', id }] }, await platform.directHeaders('clinical'));
     if (!patient.patient || !encounters._entities[0]?.encounters) throw new Error('incomplete answer');
   };
 

@@ -1,11 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { ASSERTION_HEADER, AssertionSigner } from '@caregraph/platform';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export interface BenchPlatform {
   gatewayUrl: string;
+  /** Headers a direct subgraph call needs: what the gateway would send (anonymous caller). */
+  directHeaders(subgraph: string): Promise<Record<string, string>>;
   subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging', string>;
   stop(): Promise<void>;
 }
@@ -40,6 +44,8 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
     DEMO_PATIENTS: String(options.demoPatients),
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    // one load generator is one IP: the per-caller budget would throttle the measurement itself
+    RATE_LIMIT_ENABLED: 'false',
   };
   delete env.DATABASE_URL; // the bench always runs on its own embedded cluster
   const launcher: ChildProcess = fork(path.resolve(__dirname, '../start.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -60,8 +66,11 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
   }
 
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
+  // the launcher created the gateway's key pair in the data folder; sign as the gateway would
+  const signer = await AssertionSigner.fromPem(readFileSync(path.join(dataDir, 'keys', 'gateway-assertion.key.pem'), 'utf8'));
   return {
     gatewayUrl,
+    directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign({ kind: 'anonymous' }, subgraph, randomUUID()) }),
     subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging) },
     stop: async () => {
       const exited = new Promise((resolve) => launcher.once('exit', resolve));

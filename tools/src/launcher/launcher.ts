@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import type { AssertionKeyPair } from '@caregraph/platform';
+import { loadOrCreateAssertionKeys } from './keys';
 import path from 'node:path';
 import { embeddedDatabaseUrl, ensureDatabase, type Logger } from '@caregraph/platform';
 import { seedDemoIfEmpty } from '../demo/seed';
@@ -107,8 +109,18 @@ export class Launcher {
       this.checkpoint();
     }
 
+    const keys = {
+      privateKeyPem: process.env.GATEWAY_ASSERTION_PRIVATE_KEY,
+      publicKeyPem: process.env.GATEWAY_ASSERTION_PUBLIC_KEY,
+    };
+    const assertionKeys = keys.privateKeyPem && keys.publicKeyPem ? (keys as AssertionKeyPair) : await loadOrCreateAssertionKeys(config.dataDir);
     this.subgraphs = SERVICE_NAMES.map((name) =>
-      this.managed(name, { DATABASE_URL: databaseUrl, [`${name.toUpperCase()}_PORT`]: String(config.ports[name]), HOST: config.host }),
+      this.managed(name, {
+        DATABASE_URL: databaseUrl,
+        [`${name.toUpperCase()}_PORT`]: String(config.ports[name]),
+        HOST: config.host,
+        GATEWAY_ASSERTION_PUBLIC_KEY: assertionKeys.publicKeyPem,
+      }),
     );
     // in parallel: each runs its own migrations in its own schema
     const results = await Promise.allSettled(this.subgraphs.map((service) => service.start()));
@@ -121,6 +133,7 @@ export class Launcher {
     this.gateway = this.managed('gateway', {
       GATEWAY_PORT: String(config.gatewayPort),
       HOST: config.host,
+      GATEWAY_ASSERTION_PRIVATE_KEY: assertionKeys.privateKeyPem,
       PATIENTS_URL: subgraphUrl('patients'),
       CLINICAL_URL: subgraphUrl('clinical'),
       BILLING_URL: subgraphUrl('billing'),

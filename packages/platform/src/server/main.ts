@@ -1,4 +1,4 @@
-import { loadConfig, port, resolveDatabaseUrl } from '../config/config';
+import { loadConfig, port, resolveDatabaseUrl, str } from '../config/config';
 import { createLogger } from '../logging/logger';
 import type { RequestContext } from '../context';
 import { closeOnSignals } from './lifecycle';
@@ -13,10 +13,14 @@ export const DEFAULT_PORTS = { gateway: 4000, patients: 4001, clinical: 4002, bi
  */
 export async function runSubgraph<C extends RequestContext>(definition: SubgraphDefinition<C>, defaultPort: number): Promise<void> {
   const portVariable = `${definition.name.toUpperCase()}_PORT`;
-  const config = loadConfig({ [portVariable]: port({ default: defaultPort, desc: `${definition.name} subgraph HTTP port` }) });
+  const config = loadConfig({
+    [portVariable]: port({ default: defaultPort, desc: `${definition.name} subgraph HTTP port` }),
+    GATEWAY_ASSERTION_PUBLIC_KEY: str({ desc: "the gateway's public key (SPKI PEM); requests without its assertion get 401" }),
+  });
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   try {
     const service = await startSubgraphServer(definition, {
+      assertionPublicKey: (config as unknown as Record<string, string>).GATEWAY_ASSERTION_PUBLIC_KEY.replace(/\\n/g, '\n'),
       port: (config as unknown as Record<string, number>)[portVariable],
       host: config.HOST,
       databaseUrl: resolveDatabaseUrl(config),

@@ -12,6 +12,8 @@ import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
 import type { RequestContext } from '../context';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import { ASSERTION_HEADER, AssertionVerifier, InvalidAssertionError } from '../auth/internal-assertion';
+import type { Principal } from '../context';
 
 /** Everything that makes a subgraph: its schema (resolvers) and its database (schema, entities, migrations). */
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> extends FederatedSchemaDefinition {
@@ -24,6 +26,8 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
 }
 
 export interface SubgraphServerOptions {
+  /** The gateway's public key (SPKI PEM): only requests carrying its assertion are served. */
+  assertionPublicKey: string;
   port: number;
   host?: string;
   databaseUrl: string;
@@ -39,6 +43,8 @@ export interface RunningSubgraph {
   orm: MikroORM;
   close(): Promise<void>;
 }
+
+type AuthenticatedRequest = express.Request & { principal: Principal };
 
 /** Logs one line per operation: name, duration, outcome. Never variables or results (PHI). */
 function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
@@ -66,6 +72,7 @@ export async function startSubgraphServer<C extends RequestContext>(
 ): Promise<RunningSubgraph> {
   const { logger } = options;
   const schema = await buildFederatedSchema(definition);
+  const verifier = await AssertionVerifier.fromPem(options.assertionPublicKey, definition.name);
   const orm = await openDatabase(definition.database, { databaseUrl: options.databaseUrl, poolMax: options.poolMax, logger });
 
   const app = express();
@@ -90,6 +97,20 @@ export async function startSubgraphServer<C extends RequestContext>(
   definition.routes?.(app, { orm, logger });
   app.use(
     '/graphql',
+    // Trust only the gateway: every operation, including _entities and _service, needs its assertion.
+    async (req, res, next) => {
+      const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+      try {
+        const header = req.headers[ASSERTION_HEADER];
+        const verified = await verifier.verify(Array.isArray(header) ? header[0] : header);
+        (req as AuthenticatedRequest).principal = verified.principal;
+        next();
+      } catch (error) {
+        const reason = error instanceof InvalidAssertionError ? error.reason : 'invalid';
+        logger.warn({ requestId, reason, path: req.path }, 'request without a valid gateway assertion refused');
+        res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+    },
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
@@ -98,7 +119,7 @@ export async function startSubgraphServer<C extends RequestContext>(
           requestId,
           log: logger.child({ requestId }),
           em: orm.em.fork(),
-          principal: { kind: 'anonymous' },
+          principal: (req as AuthenticatedRequest).principal,
         };
         return definition.createContext ? definition.createContext(base) : base;
       },

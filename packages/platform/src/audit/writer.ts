@@ -1,0 +1,191 @@
+import type { Principal } from '../context';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from './schema';
+import { sqlFor, type AuditExecutor } from './sql';
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export type AuditActorType = 'user' | 'client' | 'system' | 'anonymous';
+
+/** Who acted, as stored in the actor_* columns. */
+export interface AuditActor {
+  type: AuditActorType;
+  /** userId, clientId, or the system job's purpose; null when anonymous. */
+  id: string | null;
+  role: string | null;
+  organizationId: string | null;
+}
+
+/**
+ * One audit row. `detail` must never hold PHI (no names, birth dates, identifier values, free
+ * text from records): counts, field names, error codes, ids of our own records are fine.
+ */
+export interface AuditEvent {
+  /** The writing service, e.g. 'clinical', 'gateway', 'identity'. */
+  service: string;
+  requestId?: string | null;
+  /** The platform principal, or the actor spelled out (e.g. a failed login for a known account). */
+  actor: Principal | AuditActor;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  /** The patient whose record was touched, when there is one. */
+  patientId?: string | null;
+  /** FHIR resource types touched, e.g. ['Observation', 'Condition']. */
+  recordTypes?: readonly string[];
+  /** Why (treatment, payment, operations, break-glass justification code, ...). */
+  purpose?: string | null;
+  /** Access under break-glass (emergency override); stored as detail.breakGlass = true. */
+  breakGlass?: boolean;
+  detail?: Record<string, unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isPrincipal(actor: Principal | AuditActor): actor is Principal {
+  return 'kind' in actor;
+}
+
+/** Maps the platform principal onto the actor_* columns. */
+export function auditActor(actor: Principal | AuditActor): AuditActor {
+  if (!isPrincipal(actor)) return actor;
+  switch (actor.kind) {
+    case 'user':
+      return { type: 'user', id: actor.userId, role: actor.role, organizationId: actor.organizationId };
+    case 'client':
+      return { type: 'client', id: actor.clientId, role: null, organizationId: actor.organizationId };
+    case 'system':
+      return { type: 'system', id: actor.purpose, role: null, organizationId: null };
+    case 'anonymous':
+      return { type: 'anonymous', id: null, role: null, organizationId: null };
+  }
+}
+
+function checkUuid(value: string | null | undefined, field: string): string | null {
+  if (value == null) return null;
+  if (!UUID.test(value)) throw new Error(`audit event: ${field} must be a uuid`);
+  return value;
+}
+
+/** The JSON shape the insert statement unpacks (one element per row). */
+function toRow(event: AuditEvent): Record<string, unknown> {
+  if (!event.service) throw new Error('audit event: service is required');
+  if (!(AUDIT_ACTIONS as readonly string[]).includes(event.action)) throw new Error('audit event: unknown action');
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(event.outcome)) throw new Error('audit event: unknown outcome');
+  const actor = auditActor(event.actor);
+  const detail = { ...(event.detail ?? {}) };
+  if (event.breakGlass) detail.breakGlass = true;
+  const purpose = event.purpose ?? (isPrincipal(event.actor) && event.actor.kind === 'system' ? event.actor.purpose : null);
+  return {
+    service: event.service,
+    requestId: event.requestId ?? null,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorRole: actor.role,
+    actorOrganizationId: checkUuid(actor.organizationId, 'actor organizationId'),
+    action: event.action,
+    outcome: event.outcome,
+    patientId: checkUuid(event.patientId, 'patientId'),
+    recordTypes: [...new Set(event.recordTypes ?? [])].sort(),
+    purpose,
+    detail,
+  };
+}
+
+/**
+ * One statement for the whole batch: the rows travel as a single jsonb parameter (works the same
+ * through node-postgres and MikroORM, whatever the batch size) and are inserted in array order.
+ */
+const INSERT = `
+insert into audit.event (service, request_id, actor_type, actor_id, actor_role, actor_organization_id,
+                         action, outcome, patient_id, record_types, purpose, detail)
+select e->>'service', e->>'requestId', e->>'actorType', e->>'actorId', e->>'actorRole',
+       (e->>'actorOrganizationId')::uuid, e->>'action', e->>'outcome', (e->>'patientId')::uuid,
+       array(select jsonb_array_elements_text(e->'recordTypes')), e->>'purpose', e->'detail'
+from jsonb_array_elements($1::jsonb) with ordinality as batch(e, n)
+order by n
+returning id::text as id`;
+
+/**
+ * Appends events to the audit log in one statement and returns their ids (ascending). With a
+ * MikroORM EntityManager the insert joins the em's transaction, if any, so the audit row commits
+ * (or rolls back) with the data change it describes.
+ */
+export async function appendAudit(executor: AuditExecutor, events: AuditEvent | readonly AuditEvent[]): Promise<string[]> {
+  const batch = (Array.isArray(events) ? events : [events]) as readonly AuditEvent[];
+  if (batch.length === 0) return [];
+  const rows = await sqlFor(executor).query<{ id: string }>(INSERT, [JSON.stringify(batch.map(toRow))]);
+  return rows.map((row) => row.id).sort((a, b) => Number(BigInt(a) - BigInt(b)));
+}
+
+/** What one request read, per patient: folded into one audit row per patient on flush. */
+interface PendingReads {
+  recordTypes: Set<string>;
+  count: number;
+}
+
+export interface AuditLogDefaults {
+  service: string;
+  requestId?: string | null;
+  actor: Principal | AuditActor;
+  purpose?: string | null;
+  breakGlass?: boolean;
+}
+
+/**
+ * A per-request audit writer: `record()` writes now; `noteRead()` collects reads and `flush()`
+ * writes one row per patient (record types listed, count in detail) in a single insert, which is
+ * the intended granularity for lists and graph traversals that load many records.
+ */
+export class AuditLog {
+  private readonly pending = new Map<string | null, PendingReads>();
+
+  constructor(
+    private readonly executor: AuditExecutor,
+    private readonly defaults: AuditLogDefaults,
+  ) {}
+
+  /** Writes one event now, filling service, request id, actor and purpose from the defaults. */
+  async record(event: Omit<AuditEvent, 'service' | 'actor' | 'requestId'> & Partial<Pick<AuditEvent, 'service' | 'actor' | 'requestId'>>, executor = this.executor): Promise<string> {
+    const [id] = await appendAudit(executor, this.complete(event));
+    return id;
+  }
+
+  /** Notes that records of `recordType` of `patientId` (null: not patient data) were read. */
+  noteRead(patientId: string | null, recordType: string, count = 1): void {
+    const entry = this.pending.get(patientId) ?? { recordTypes: new Set<string>(), count: 0 };
+    entry.recordTypes.add(recordType);
+    entry.count += count;
+    this.pending.set(patientId, entry);
+  }
+
+  /** Number of patients with reads not yet written. */
+  get pendingPatients(): number {
+    return this.pending.size;
+  }
+
+  /** Writes the noted reads (one row per patient) and clears them. */
+  async flush(executor = this.executor): Promise<string[]> {
+    if (this.pending.size === 0) return [];
+    const events = [...this.pending].map(([patientId, reads]) =>
+      this.complete({
+        action: 'read',
+        outcome: 'success',
+        patientId,
+        recordTypes: [...reads.recordTypes],
+        detail: { records: reads.count },
+      }),
+    );
+    this.pending.clear();
+    return appendAudit(executor, events);
+  }
+
+  private complete(event: Partial<AuditEvent> & Pick<AuditEvent, 'action' | 'outcome'>): AuditEvent {
+    return {
+      ...event,
+      service: event.service ?? this.defaults.service,
+      requestId: event.requestId !== undefined ? event.requestId : (this.defaults.requestId ?? null),
+      actor: event.actor ?? this.defaults.actor,
+      purpose: event.purpose !== undefined ? event.purpose : (this.defaults.purpose ?? null),
+      breakGlass: event.breakGlass ?? this.defaults.breakGlass,
+    };
+  }
+}

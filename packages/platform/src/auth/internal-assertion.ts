@@ -1,0 +1,87 @@
+import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
+import { ROLES, type Principal } from '../context';
+
+/**
+ * How a subgraph learns who is asking. The gateway verifies the caller's token, then sends each
+ * subgraph a short-lived assertion of the principal, signed with the gateway's key and bound to
+ * that subgraph as audience. A subgraph trusts nothing else: plain headers such as x-user-id are
+ * ignored, and a request without a valid assertion (including `_entities` and `_service`) gets 401.
+ */
+export const ASSERTION_HEADER = 'x-caregraph-assertion';
+const ISSUER = 'caregraph-gateway';
+const ALGORITHM = 'ES256';
+/** Long enough for one federated request; useless soon after if captured. */
+export const ASSERTION_TTL_SECONDS = 60;
+
+export interface AssertionKeyPair {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/** A fresh ES256 key pair as PEM (PKCS8 private, SPKI public), e.g. for the launcher or a test. */
+export async function generateAssertionKeyPair(): Promise<AssertionKeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  return { privateKeyPem: await exportPKCS8(privateKey), publicKeyPem: await exportSPKI(publicKey) };
+}
+
+export class InvalidAssertionError extends Error {
+  constructor(readonly reason: 'missing' | 'invalid') {
+    super(reason === 'missing' ? 'no identity assertion' : 'identity assertion rejected');
+    this.name = 'InvalidAssertionError';
+  }
+}
+
+/** Signs assertions for every subgraph (gateway side). */
+export class AssertionSigner {
+  private constructor(private readonly key: CryptoKey) {}
+
+  static async fromPem(privateKeyPem: string): Promise<AssertionSigner> {
+    return new AssertionSigner(await importPKCS8(privateKeyPem, ALGORITHM));
+  }
+
+  sign(principal: Principal, audience: string, requestId: string): Promise<string> {
+    return new SignJWT({ principal, rid: requestId })
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(`${ASSERTION_TTL_SECONDS}s`)
+      .sign(this.key);
+  }
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  const p = value as Partial<Principal & Record<string, unknown>> | undefined;
+  switch (p?.kind) {
+    case 'anonymous':
+      return true;
+    case 'system':
+      return false; // internal jobs never arrive over HTTP
+    case 'user':
+      return typeof p.userId === 'string' && ROLES.includes(p.role as never) && typeof p.sessionId === 'string';
+    case 'client':
+      return typeof p.clientId === 'string' && Array.isArray(p.scopes);
+    default:
+      return false;
+  }
+}
+
+/** Verifies assertions addressed to one subgraph (subgraph side). */
+export class AssertionVerifier {
+  private constructor(private readonly key: CryptoKey, private readonly audience: string) {}
+
+  static async fromPem(publicKeyPem: string, audience: string): Promise<AssertionVerifier> {
+    return new AssertionVerifier(await importSPKI(publicKeyPem, ALGORITHM), audience);
+  }
+
+  async verify(token: string | undefined): Promise<{ principal: Principal; requestId: string | undefined }> {
+    if (!token) throw new InvalidAssertionError('missing');
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: this.audience, algorithms: [ALGORITHM], maxTokenAge: `${ASSERTION_TTL_SECONDS}s` });
+      if (!isPrincipal(payload.principal)) throw new Error('malformed principal');
+      return { principal: payload.principal, requestId: typeof payload.rid === 'string' ? payload.rid : undefined };
+    } catch {
+      throw new InvalidAssertionError('invalid');
+    }
+  }
+}
