@@ -1,4 +1,5 @@
 import { SignJWT, importPKCS8 } from 'jose';
+import { Client } from 'pg';
 import { messagingSubgraph } from '@caregraph/messaging';
 import { ASSERTION_HEADER, AssertionSigner, generateAssertionKeyPair, type RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from './support/database';
@@ -19,6 +20,16 @@ describe('gateway → subgraph trust boundary', () => {
     await db?.drop();
   });
 
+  const unauthenticatedAudits = async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return (await client.query(`select service, request_id, outcome, actor_type from audit.event where action = 'unauthenticated' order by id`)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+
   const post = (body: object, headers: Record<string, string> = {}) =>
     fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
@@ -36,9 +47,13 @@ describe('gateway → subgraph trust boundary', () => {
     expect(json.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('ignores forged plain identity headers', async () => {
-    const response = await post(operations.query, { 'x-user-id': 'admin', 'x-role': 'org_admin', authorization: 'Bearer whatever' });
+  it('ignores forged plain identity headers, and audits the attempt', async () => {
+    const before = await unauthenticatedAudits();
+    const response = await post(operations.query, { 'x-user-id': 'admin', 'x-role': 'org_admin', authorization: 'Bearer whatever', 'x-request-id': 'forged-1' });
     expect(response.status).toBe(401);
+    const after = await unauthenticatedAudits();
+    expect(after.length).toBe(before.length + 1);
+    expect(after.at(-1)).toMatchObject({ service: 'messaging', request_id: 'forged-1', outcome: 'denied', actor_type: 'anonymous' });
   });
 
   it('serves an assertion from the gateway key addressed to this subgraph', async () => {

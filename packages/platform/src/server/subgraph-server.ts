@@ -7,7 +7,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { createErrorFormatter } from '../errors/errors';
+import { createErrorFormatter, describeErrorForLog } from '../errors/errors';
+import { appendAudit, ensureAuditSchema } from '../audit';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
 import type { RequestContext } from '../context';
@@ -74,6 +75,8 @@ export async function startSubgraphServer<C extends RequestContext>(
   const schema = await buildFederatedSchema(definition);
   const verifier = await AssertionVerifier.fromPem(options.assertionPublicKey, definition.name);
   const orm = await openDatabase(definition.database, { databaseUrl: options.databaseUrl, poolMax: options.poolMax, logger });
+  // the shared, append-only audit log every service writes to (idempotent, safe when all start at once)
+  await ensureAuditSchema(orm.em.fork());
 
   const app = express();
   app.disable('x-powered-by');
@@ -108,6 +111,15 @@ export async function startSubgraphServer<C extends RequestContext>(
       } catch (error) {
         const reason = error instanceof InvalidAssertionError ? error.reason : 'invalid';
         logger.warn({ requestId, reason, path: req.path }, 'request without a valid gateway assertion refused');
+        // someone inside the network tried to bypass the gateway: recorded before we answer
+        await appendAudit(orm.em.fork(), {
+          service: definition.name,
+          requestId,
+          actor: { kind: 'anonymous' },
+          action: 'unauthenticated',
+          outcome: 'denied',
+          detail: { reason, remoteAddress: req.socket.remoteAddress ?? null },
+        }).catch((auditError: unknown) => logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused request'));
         res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
       }
     },

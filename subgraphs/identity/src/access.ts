@@ -1,0 +1,17 @@
+import { forbidden, unauthenticated, type Principal, type Role } from '@caregraph/platform';
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+/** The signed-in user, or UNAUTHENTICATED (anonymous) / FORBIDDEN (partner apps, internal jobs). */
+export function requireUser(principal: Principal): UserPrincipal {
+  if (principal.kind === 'anonymous') throw unauthenticated();
+  if (principal.kind !== 'user') throw forbidden('Only signed-in users may do this');
+  return principal;
+}
+
+/** A signed-in staff member of one organization with one of `roles`. */
+export function requireStaffRole(principal: Principal, ...roles: Role[]): UserPrincipal & { organizationId: string } {
+  const user = requireUser(principal);
+  if (!roles.includes(user.role) || !user.organizationId) throw forbidden();
+  return user as UserPrincipal & { organizationId: string };
+}
