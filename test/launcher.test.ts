@@ -82,8 +82,8 @@ describe('npm start (tools/dist/start.js)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'caregraph-launcher-'));
-    ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-    const [gateway, patients, clinical, billing, messaging, postgres] = ports;
+    ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    const [gateway, patients, clinical, billing, messaging, postgres, identity] = ports;
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
     env = {
       ...inherited,
@@ -96,6 +96,7 @@ describe('npm start (tools/dist/start.js)', () => {
       CLINICAL_PORT: String(clinical),
       BILLING_PORT: String(billing),
       MESSAGING_PORT: String(messaging),
+      IDENTITY_PORT: String(identity),
       EMBEDDED_PG_PORT: String(postgres),
       DEMO_PATIENTS: '4',
     };

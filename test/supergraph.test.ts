@@ -15,6 +15,7 @@ describe('committed supergraph', () => {
       'gateway/supergraph.graphql',
       'subgraphs/billing/schema.graphql',
       'subgraphs/clinical/schema.graphql',
+      'subgraphs/identity/schema.graphql',
       'subgraphs/messaging/schema.graphql',
       'subgraphs/patients/schema.graphql',
     ]);

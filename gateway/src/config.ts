@@ -10,6 +10,8 @@ export const gatewaySpec = {
   CLINICAL_URL: url({ default: DEFAULT_SUBGRAPH_URLS.clinical, desc: 'clinical subgraph GraphQL endpoint' }),
   BILLING_URL: url({ default: DEFAULT_SUBGRAPH_URLS.billing, desc: 'billing subgraph GraphQL endpoint' }),
   MESSAGING_URL: url({ default: DEFAULT_SUBGRAPH_URLS.messaging, desc: 'messaging subgraph GraphQL endpoint' }),
+  IDENTITY_URL: url({ default: DEFAULT_SUBGRAPH_URLS.identity, desc: 'identity subgraph GraphQL endpoint (sign-in routes are proxied to the same host)' }),
+  AUTH_PUBLIC_KEY: str({ default: undefined, desc: "identity service's public key (SPKI PEM) to verify access tokens; unset = every bearer token is refused" }),
   GATEWAY_ASSERTION_PRIVATE_KEY: str({ desc: 'PKCS8 PEM the gateway signs subgraph assertions with (npm start creates one in DATA_DIR/keys)' }),
 
   // Query limits (graphql-armor), checked before any subgraph is called; over a limit = HTTP 400.
@@ -47,6 +49,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const window = config.RATE_LIMIT_WINDOW_SEC;
   const options = {
     assertionPrivateKey: config.GATEWAY_ASSERTION_PRIVATE_KEY.replace(/\\n/g, '\n'),
+    accessTokenPublicKey: config.AUTH_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+    auditDatabaseUrl: config.DATABASE_URL,
     production: config.NODE_ENV === 'production',
     queryLimits: {
       maxDepth: config.GATEWAY_MAX_DEPTH,
@@ -73,6 +77,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       clinical: config.CLINICAL_URL,
       billing: config.BILLING_URL,
       messaging: config.MESSAGING_URL,
+      identity: config.IDENTITY_URL,
     },
     /** createGateway options derived from the environment (protections, limits). */
     options,

@@ -15,8 +15,10 @@ import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
 import { createRateLimiters, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RequestWithPrincipal } from './rate-limit';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { authenticate, signInProxy } from './authentication';
+import { Pool } from 'pg';
 
-export const SUBGRAPH_NAMES = ['patients', 'clinical', 'billing', 'messaging'] as const;
+export const SUBGRAPH_NAMES = ['patients', 'clinical', 'billing', 'messaging', 'identity'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 /** Where each subgraph listens by default (also the routing URLs in the committed supergraph). */
@@ -25,6 +27,7 @@ export const DEFAULT_SUBGRAPH_URLS: Record<SubgraphName, string> = {
   clinical: `http://127.0.0.1:${DEFAULT_PORTS.clinical}/graphql`,
   billing: `http://127.0.0.1:${DEFAULT_PORTS.billing}/graphql`,
   messaging: `http://127.0.0.1:${DEFAULT_PORTS.messaging}/graphql`,
+  identity: `http://127.0.0.1:${DEFAULT_PORTS.identity}/graphql`,
 };
 
 /** The committed supergraph (`npm run compose` writes it); same path from src/ and dist/. */
@@ -36,6 +39,13 @@ export interface GatewayOptions {
   logger: Logger;
   /** The private half (PKCS8 PEM) of the key subgraphs trust: the gateway signs their assertions with it. */
   assertionPrivateKey: string;
+  /**
+   * The identity service's public key (SPKI PEM). With it, bearer tokens are verified and the
+   * caller becomes the principal; without it every bearer token is refused. No token = anonymous.
+   */
+  accessTokenPublicKey?: string;
+  /** Where the gateway audits refused tokens (a database URL); unset = log only. */
+  auditDatabaseUrl?: string;
   /** Subgraph GraphQL endpoints by subgraph name; a missing name uses the supergraph's routing URL. */
   subgraphUrls?: Partial<Record<string, string>>;
   /** Supergraph SDL; defaults to the committed gateway/supergraph.graphql. */
@@ -158,6 +168,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
   const supergraphSdl = options.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
   const { fetcher, close: closeSockets } = createKeepAliveFetcher();
+  // refused tokens are audited into the shared audit log; two connections are plenty
+  const auditPool = options.auditDatabaseUrl ? new Pool({ connectionString: options.auditDatabaseUrl, max: 2 }) : undefined;
   const subgraphUrls: Record<string, string> = {};
   const signer = await AssertionSigner.fromPem(options.assertionPrivateKey);
 
@@ -233,6 +245,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const rateLimiters = options.rateLimit === false ? undefined : createRateLimiters({ ...DEFAULT_RATE_LIMITS, ...options.rateLimit }, logger);
   // sign-in routes (proxied here later) get a much smaller budget per IP: password guessing
   if (rateLimiters) app.use(['/auth', '/oauth'], rateLimiters.auth);
+  // sign-in lives in the identity service; the browser and partner apps see one origin
+  const identityUrl = options.subgraphUrls?.identity;
+  if (identityUrl) app.use(signInProxy(new URL('/', identityUrl).toString(), logger));
   app.use(
     '/graphql',
     (req, res, next) => {
@@ -241,6 +256,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       res.setHeader(REQUEST_ID_HEADER, requestId);
       next();
     },
+    // the principal must be known before the per-caller rate limit counts the request
+    authenticate({ accessTokenPublicKey: options.accessTokenPublicKey, audit: auditPool, logger }),
     // counted per principal (attached by the sign-in middleware, which must run before this) or IP
     rateLimiters?.api ?? passThrough,
     express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
@@ -276,6 +293,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   } catch (error) {
     await apollo.stop();
     closeSockets();
+    await auditPool?.end();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -294,6 +312,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       (closed ??= (async () => {
         await apollo.stop(); // stops accepting, lets in-flight requests finish, stops the gateway
         closeSockets();
+        await auditPool?.end();
       })()),
   };
 }

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
+import { createIdentitySubgraph } from '@caregraph/identity';
 import { billingSubgraph } from '@caregraph/billing';
 import { clinicalSubgraph } from '@caregraph/clinical';
 import { DEFAULT_SUBGRAPH_URLS, type SubgraphName } from '@caregraph/gateway';
@@ -18,6 +20,8 @@ export const SUBGRAPHS: Record<SubgraphName, SubgraphDefinition<any>> = {
   clinical: clinicalSubgraph,
   billing: billingSubgraph,
   messaging: messagingSubgraph,
+  // the SDL does not depend on keys: any key builds the same schema
+  identity: createIdentitySubgraph({ signingKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey }),
 };
 
 export interface ComposedSupergraph {

@@ -20,9 +20,27 @@ function banner(config: LauncherConfig, urls: LauncherUrls): string {
     `  curl -s ${urls.graphql} -H 'content-type: application/json' \\`,
     `    -d '${JSON.stringify({ query })}'`,
     '',
+    ...demoLines(urls),
     'Stop with Ctrl-C.',
     '',
   ].join('\n');
+}
+
+/** The demo sign-ins (one password for all), and how to get a token. */
+function demoLines(urls: LauncherUrls): string[] {
+  if (!urls.demo) return [];
+  const base = urls.graphql.replace(/\/graphql$/, '');
+  const first = urls.demo.accounts[0];
+  return [
+    `Demo accounts (password ${first?.password ?? ''}):`,
+    ...urls.demo.accounts.map((account) => `  ${account.email.padEnd(48)} ${account.role}`),
+    `  partner app: client_id ${urls.demo.client.clientId}, secret ${urls.demo.client.clientSecret}`,
+    '',
+    'Sign in:',
+    `  curl -s ${base}/auth/login -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify({ email: first?.email, password: first?.password })}'`,
+    '',
+  ];
 }
 
 async function main(): Promise<void> {

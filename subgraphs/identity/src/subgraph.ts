@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@caregraph/platform';
+import { DEFAULT_PORTS, type DatabaseDefinition, type SubgraphDefinition } from '@caregraph/platform';
 import { mountAuthRoutes } from './auth/auth.routes';
 import { ApiClient } from './client/api-client.entity';
 import { ApiClientResolver } from './client/api-client.resolver';
@@ -9,9 +9,12 @@ import { RetiredRefreshToken, Session } from './session/session.entity';
 import { UserAccount } from './user/user-account.entity';
 import { UserResolver } from './user/user.resolver';
 
-export const IDENTITY_DEFAULT_PORT = 4005;
+export const IDENTITY_DEFAULT_PORT = DEFAULT_PORTS.identity;
 
 export const identityEntities = [UserAccount, Session, RetiredRefreshToken, ApiClient];
+
+/** The identity schema (tools open it to seed demo accounts; keys play no part in it). */
+export const identityDatabase: DatabaseDefinition = { schema: 'identity', entities: identityEntities, migrations };
 
 /**
  * The identity subgraph: accounts, sessions, partner-app clients, and the sign-in endpoints
@@ -22,7 +25,7 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
   const resolved = resolveIdentityOptions(options);
   return {
     name: 'identity',
-    database: { schema: 'identity', entities: identityEntities, migrations },
+    database: identityDatabase,
     resolvers: [UserResolver, ApiClientResolver],
     createContext: (base) => createIdentityContext(base, resolved),
     routes: (app, services) => mountAuthRoutes(app, services, resolved),

@@ -10,7 +10,7 @@ export interface BenchPlatform {
   gatewayUrl: string;
   /** Headers a direct subgraph call needs: what the gateway would send (anonymous caller). */
   directHeaders(subgraph: string): Promise<Record<string, string>>;
-  subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging', string>;
+  subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging' | 'identity', string>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
  */
 export async function startBenchPlatform(options: { demoPatients: number }): Promise<BenchPlatform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'caregraph-bench-'));
-  const ports = { gateway: await freePort(), patients: await freePort(), clinical: await freePort(), billing: await freePort(), messaging: await freePort() };
+  const ports = { gateway: await freePort(), patients: await freePort(), clinical: await freePort(), billing: await freePort(), messaging: await freePort(), identity: await freePort() };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
@@ -41,6 +41,7 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
     CLINICAL_PORT: String(ports.clinical),
     BILLING_PORT: String(ports.billing),
     MESSAGING_PORT: String(ports.messaging),
+    IDENTITY_PORT: String(ports.identity),
     DEMO_PATIENTS: String(options.demoPatients),
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -71,7 +72,7 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
   return {
     gatewayUrl,
     directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign({ kind: 'anonymous' }, subgraph, randomUUID()) }),
-    subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging) },
+    subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging), identity: url(ports.identity) },
     stop: async () => {
       const exited = new Promise((resolve) => launcher.once('exit', resolve));
       launcher.kill('SIGTERM');

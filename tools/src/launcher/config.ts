@@ -4,7 +4,7 @@ import { bool, DEFAULT_PORTS, loadConfig, port, str } from '@caregraph/platform'
 /** The repository root (same from tools/src/launcher and tools/dist/launcher). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-export const SERVICE_NAMES = ['patients', 'clinical', 'billing', 'messaging'] as const;
+export const SERVICE_NAMES = ['patients', 'clinical', 'billing', 'messaging', 'identity'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export const launcherSpec = {
@@ -14,6 +14,7 @@ export const launcherSpec = {
   CLINICAL_PORT: port({ default: DEFAULT_PORTS.clinical, desc: 'clinical subgraph HTTP port' }),
   BILLING_PORT: port({ default: DEFAULT_PORTS.billing, desc: 'billing subgraph HTTP port' }),
   MESSAGING_PORT: port({ default: DEFAULT_PORTS.messaging, desc: 'messaging subgraph HTTP port' }),
+  IDENTITY_PORT: port({ default: DEFAULT_PORTS.identity, desc: 'identity service HTTP port (sign-in, accounts)' }),
   LOG_FORMAT: str({ choices: ['pretty', 'json'], default: 'pretty', desc: 'pretty: compact lines per service; json: the raw pino lines' }),
   SEED_DEMO: bool({ default: true, desc: 'load the demo patients into an empty database on start' }),
 };
@@ -50,6 +51,7 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): Launch
       clinical: config.CLINICAL_PORT,
       billing: config.BILLING_PORT,
       messaging: config.MESSAGING_PORT,
+      identity: config.IDENTITY_PORT,
     },
   };
 }

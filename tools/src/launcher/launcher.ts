@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AssertionKeyPair } from '@caregraph/platform';
-import { loadOrCreateAssertionKeys } from './keys';
+import { loadPlatformKeys } from './keys';
 import path from 'node:path';
 import { embeddedDatabaseUrl, ensureDatabase, type Logger } from '@caregraph/platform';
+import type { DemoSeedResult } from '@caregraph/identity';
+import { seedDemoAccountsIfMissing } from '../demo/accounts';
 import { seedDemoIfEmpty } from '../demo/seed';
 import { connectableHost, REPO_ROOT, SERVICE_NAMES, type LauncherConfig, type ServiceName } from './config';
 import { ManagedProcess } from './managed-process';
@@ -16,6 +17,8 @@ export interface LauncherUrls {
   graphql: string;
   web: string;
   ready: string;
+  /** Demo sign-ins, when demo data is loaded. */
+  demo?: DemoSeedResult;
 }
 
 /** Where the compiled services live; `npm start` builds them first. */
@@ -25,6 +28,7 @@ export function serviceModules(): Record<ServiceName | 'gateway' | 'postgres', s
     clinical: path.join(REPO_ROOT, 'subgraphs/clinical/dist/main.js'),
     billing: path.join(REPO_ROOT, 'subgraphs/billing/dist/main.js'),
     messaging: path.join(REPO_ROOT, 'subgraphs/messaging/dist/main.js'),
+    identity: path.join(REPO_ROOT, 'subgraphs/identity/dist/main.js'),
     gateway: path.join(REPO_ROOT, 'gateway/dist/main.js'),
     postgres: path.join(__dirname, 'database-process.js'),
   };
@@ -109,17 +113,14 @@ export class Launcher {
       this.checkpoint();
     }
 
-    const keys = {
-      privateKeyPem: process.env.GATEWAY_ASSERTION_PRIVATE_KEY,
-      publicKeyPem: process.env.GATEWAY_ASSERTION_PUBLIC_KEY,
-    };
-    const assertionKeys = keys.privateKeyPem && keys.publicKeyPem ? (keys as AssertionKeyPair) : await loadOrCreateAssertionKeys(config.dataDir);
+    const keys = await loadPlatformKeys(config.dataDir);
     this.subgraphs = SERVICE_NAMES.map((name) =>
       this.managed(name, {
         DATABASE_URL: databaseUrl,
         [`${name.toUpperCase()}_PORT`]: String(config.ports[name]),
         HOST: config.host,
-        GATEWAY_ASSERTION_PUBLIC_KEY: assertionKeys.publicKeyPem,
+        GATEWAY_ASSERTION_PUBLIC_KEY: keys.gatewayAssertion.publicKeyPem,
+        ...(name === 'identity' ? { AUTH_SIGNING_KEY: keys.accessToken.privateKeyPem, AUTH_PUBLIC_KEY: keys.accessToken.publicKeyPem } : {}),
       }),
     );
     // in parallel: each runs its own migrations in its own schema
@@ -133,19 +134,24 @@ export class Launcher {
     this.gateway = this.managed('gateway', {
       GATEWAY_PORT: String(config.gatewayPort),
       HOST: config.host,
-      GATEWAY_ASSERTION_PRIVATE_KEY: assertionKeys.privateKeyPem,
+      GATEWAY_ASSERTION_PRIVATE_KEY: keys.gatewayAssertion.privateKeyPem,
+      DATABASE_URL: databaseUrl,
+      AUTH_PUBLIC_KEY: keys.accessToken.publicKeyPem,
       PATIENTS_URL: subgraphUrl('patients'),
       CLINICAL_URL: subgraphUrl('clinical'),
       BILLING_URL: subgraphUrl('billing'),
       MESSAGING_URL: subgraphUrl('messaging'),
+      IDENTITY_URL: subgraphUrl('identity'),
     });
     await this.gateway.start();
     this.checkpoint();
 
+    let demo: DemoSeedResult | undefined;
     if (config.seedDemo) {
       try {
         // logs its own progress; a no-op when the database already has patients
         await seedDemoIfEmpty({ databaseUrl, logger: logger.child({ service: 'demo' }) });
+        demo = await seedDemoAccountsIfMissing({ databaseUrl, logger: logger.child({ service: 'demo' }) });
       } catch (error) {
         this.checkpoint(); // stopped while seeding: not an error worth reporting
         // the graph works without demo data: report and keep serving
@@ -155,7 +161,7 @@ export class Launcher {
     }
 
     const base = `http://${host}:${config.gatewayPort}`;
-    return { graphql: `${base}/graphql`, web: `${base}/`, ready: `${base}/ready` };
+    return { graphql: `${base}/graphql`, web: `${base}/`, ready: `${base}/ready`, demo };
   }
 
   /** Gateway first (no new requests), then the subgraphs, then the database. Idempotent. */

@@ -4,8 +4,8 @@ import type { RequestContext } from '../context';
 import { closeOnSignals } from './lifecycle';
 import { startSubgraphServer, type SubgraphDefinition } from './subgraph-server';
 
-/** Default ports: gateway 4000, subgraphs 4001-4004. */
-export const DEFAULT_PORTS = { gateway: 4000, patients: 4001, clinical: 4002, billing: 4003, messaging: 4004 } as const;
+/** Default ports: gateway 4000, subgraphs 4001-4005. */
+export const DEFAULT_PORTS = { gateway: 4000, patients: 4001, clinical: 4002, billing: 4003, messaging: 4004, identity: 4005 } as const;
 
 /**
  * Entry point of a subgraph process: validated config from the environment

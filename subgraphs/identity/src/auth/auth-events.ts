@@ -1,4 +1,4 @@
-import type { Logger } from '@caregraph/platform';
+import { appendAudit, describeErrorForLog, type AuditActor, type AuditExecutor, type Logger } from '@caregraph/platform';
 
 export type AuthEventType =
   | 'login_succeeded' | 'login_failed'
@@ -37,6 +37,38 @@ export function logAuthEventSink(logger: Logger): AuthEventSink {
     record(event) {
       const level = event.type.endsWith('_failed') ? 'warn' : 'info';
       logger[level]({ authEvent: { ...event, at: event.at.toISOString() } }, `auth ${event.type}`);
+    },
+  };
+}
+
+const AUDIT_ACTIONS: Record<AuthEventType, { action: 'login' | 'login_failed' | 'refresh' | 'logout'; outcome: 'success' | 'failure' }> = {
+  login_succeeded: { action: 'login', outcome: 'success' },
+  login_failed: { action: 'login_failed', outcome: 'failure' },
+  refresh_succeeded: { action: 'refresh', outcome: 'success' },
+  refresh_failed: { action: 'refresh', outcome: 'failure' },
+  logout: { action: 'logout', outcome: 'success' },
+  client_token_issued: { action: 'login', outcome: 'success' },
+  client_token_failed: { action: 'login_failed', outcome: 'failure' },
+};
+
+/** Sign-in events into the tamper-evident audit log (and the service log), as issue 3 requires. */
+export function auditAuthEventSink(audit: AuditExecutor, logger: Logger): AuthEventSink {
+  const log = logAuthEventSink(logger);
+  return {
+    async record(event) {
+      log.record(event);
+      const actor: AuditActor = event.userId
+        ? { type: 'user', id: event.userId, role: event.role ?? null, organizationId: event.organizationId ?? null }
+        : event.clientId
+          ? { type: 'client', id: event.clientId, role: null, organizationId: null }
+          : { type: 'anonymous', id: null, role: null, organizationId: null };
+      await appendAudit(audit, {
+        service: 'identity',
+        requestId: event.requestId ?? null,
+        actor,
+        ...AUDIT_ACTIONS[event.type],
+        detail: { reason: event.reason ?? null, sessionId: event.sessionId ?? null, remoteAddress: event.ip ?? null },
+      }).catch((error: unknown) => logger.error({ err: describeErrorForLog(error) }, 'could not audit a sign-in event'));
     },
   };
 }

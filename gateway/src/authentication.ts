@@ -1,0 +1,91 @@
+import {
+  AccessTokenError, appendAudit, bearerToken, describeErrorForLog, importVerificationKey, verifyAccessToken,
+  type AuditExecutor, type Logger,
+} from '@caregraph/platform';
+import express, { type RequestHandler } from 'express';
+import type { KeyObject } from 'node:crypto';
+import type { RequestWithPrincipal } from './rate-limit';
+
+export interface AuthenticationOptions {
+  /** The identity service's public key (SPKI PEM): access tokens are verified with it. */
+  accessTokenPublicKey?: string;
+  /** Where denials are audited; unset = log only. */
+  audit?: AuditExecutor;
+  logger: Logger;
+}
+
+const UNAUTHENTICATED = { errors: [{ message: 'Invalid or expired access token', extensions: { code: 'UNAUTHENTICATED' } }] };
+
+/**
+ * Verifies the caller's bearer token and attaches the principal (`req.principal`) before the rate
+ * limiter and Apollo run. A bad token is refused with 401 and audited, without saying why (the
+ * kind goes to the audit row only). No token = anonymous.
+ */
+export function authenticate(options: AuthenticationOptions): RequestHandler {
+  const key: KeyObject | undefined = options.accessTokenPublicKey ? importVerificationKey(options.accessTokenPublicKey) : undefined;
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token && !req.headers.authorization) {
+      (req as RequestWithPrincipal).principal = { kind: 'anonymous' };
+      return next();
+    }
+    try {
+      if (!key) throw new AccessTokenError('invalid_signature'); // no key configured: nothing can be trusted
+      (req as RequestWithPrincipal).principal = await verifyAccessToken(token, { publicKey: key });
+      next();
+    } catch (error) {
+      const kind = error instanceof AccessTokenError ? error.kind : 'malformed';
+      const requestId = res.locals.requestId as string | undefined;
+      options.logger.warn({ requestId, kind }, 'access token refused');
+      if (options.audit) {
+        await appendAudit(options.audit, {
+          service: 'gateway',
+          requestId,
+          actor: { kind: 'anonymous' },
+          action: 'unauthenticated',
+          outcome: 'denied',
+          detail: { reason: kind, remoteAddress: req.ip ?? null },
+        }).catch((auditError: unknown) => options.logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused token'));
+      }
+      res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(UNAUTHENTICATED);
+    }
+  };
+}
+
+/** Headers worth passing between the caller and the identity service, in each direction. */
+const FORWARD_REQUEST = ['content-type', 'authorization', 'accept', 'x-request-id'];
+const FORWARD_RESPONSE = ['content-type', 'www-authenticate', 'cache-control', 'pragma', 'retry-after'];
+
+/**
+ * Serves the identity service's sign-in endpoints (/auth/*, /oauth/token, /.well-known/jwks.json)
+ * on the gateway's origin, so browsers and partner apps talk to one host.
+ */
+export function signInProxy(identityBaseUrl: string, logger: Logger): RequestHandler {
+  const router = express.Router();
+  // raw bodies on these routes only: /graphql parses its own JSON
+  router.all(['/auth/*path', '/oauth/*path', '/.well-known/jwks.json'], express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
+    const headers: Record<string, string> = { 'x-forwarded-for': req.ip ?? '' };
+    for (const name of FORWARD_REQUEST) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    try {
+      const upstream = await fetch(new URL(req.originalUrl, identityBaseUrl), {
+        method: req.method,
+        headers,
+        body: ['GET', 'HEAD'].includes(req.method) || !Buffer.isBuffer(req.body) ? undefined : req.body,
+        redirect: 'manual',
+      });
+      res.status(upstream.status);
+      for (const name of FORWARD_RESPONSE) {
+        const value = upstream.headers.get(name);
+        if (value) res.setHeader(name, value);
+      }
+      res.send(Buffer.from(await upstream.arrayBuffer()));
+    } catch (error) {
+      logger.warn({ err: describeErrorForLog(error) }, 'identity service unreachable');
+      res.status(503).json({ error: 'temporarily_unavailable' });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,31 @@
+import { createLogger, openDatabase, type Logger } from '@caregraph/platform';
+import { identityDatabase, seedDemoAccounts, type DemoSeedResult } from '@caregraph/identity';
+import { Client } from 'pg';
+
+/**
+ * Demo sign-ins for every role at the first two demo hospitals, two patient accounts (patients
+ * registered at the first hospital) and a partner app. Idempotent: runs on every `npm start`
+ * with demo data, so a database seeded before accounts existed gets them too.
+ */
+export async function seedDemoAccountsIfMissing(options: { databaseUrl: string; logger?: Logger }): Promise<DemoSeedResult | undefined> {
+  const logger = options.logger ?? createLogger('demo');
+  const sql = new Client({ connectionString: options.databaseUrl });
+  await sql.connect();
+  let hospitals: { id: string; type: string; name: string }[];
+  let patientIds: string[];
+  try {
+    hospitals = (await sql.query(`select id, type, name from patients.organization where type = 'hospital' order by name, id limit 2`)).rows;
+    if (!hospitals.length) return undefined; // no demo directory (e.g. only imported fixtures): nothing to attach staff to
+    patientIds = (
+      await sql.query(`select patient_id from patients.patient_registration where organization_id = $1 order by patient_id limit 2`, [hospitals[0].id])
+    ).rows.map((row: { patient_id: string }) => row.patient_id);
+  } finally {
+    await sql.end();
+  }
+  const orm = await openDatabase(identityDatabase, { databaseUrl: options.databaseUrl, logger, poolMax: 2 });
+  try {
+    return await seedDemoAccounts(orm.em.fork(), { organizations: hospitals, patientIds });
+  } finally {
+    await orm.close(true);
+  }
+}
