@@ -1,5 +1,9 @@
 import { orderByIds, type RequestContext } from '@caregraph/platform';
+import { forbidden, unauthenticated } from '@caregraph/platform';
 import DataLoader from 'dataloader';
+import { BreakGlassService } from './access/break-glass.service';
+import type { PatientConsent } from './consent/consent.entity';
+import { CONSENT_VIEWERS, ConsentService, patientsManagedBy } from './consent/consent.service';
 import { Organization } from './organization/organization.entity';
 import { OrganizationService } from './organization/organization.service';
 import type { PatientIdentifier } from './patient/patient-identifier.entity';
@@ -19,6 +23,8 @@ export interface PatientsContext extends RequestContext {
   practitioners: PractitionerService;
   practitionerRoles: PractitionerRoleService;
   registrations: RegistrationService;
+  consents: ConsentService;
+  breakGlass: BreakGlassService;
   loaders: {
     /** Batches organization lookups (registrations, `_entities`) into one query per tick. */
     organization: DataLoader<string, Organization | null>;
@@ -30,6 +36,8 @@ export interface PatientsContext extends RequestContext {
     patientRegistrations: DataLoader<string, PatientRegistration[]>;
     /** Roles by practitioner id (Practitioner.roles). */
     practitionerRoles: DataLoader<string, PractitionerRole[]>;
+    /** Consents by patient id, newest first (Patient.consents); an error where the caller may not see them. */
+    patientConsents: DataLoader<string, PatientConsent[]>;
   };
 }
 
@@ -47,6 +55,7 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
   const practitioners = new PractitionerService(base);
   const practitionerRoles = new PractitionerRoleService(base);
   const registrations = new RegistrationService(base);
+  const consents = new ConsentService(base);
   return {
     ...base,
     organizations,
@@ -54,6 +63,8 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
     practitioners,
     practitionerRoles,
     registrations,
+    consents,
+    breakGlass: new BreakGlassService(base),
     loaders: {
       organization: new DataLoader(async (ids) => orderByIds(ids, await organizations.findByIds(ids))),
       patient: new DataLoader(async (ids) => orderByIds(ids, await patients.findByIds(ids))),
@@ -61,6 +72,13 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
       patientIdentifiers: new DataLoader(async (ids) => groupedBy(ids, await patients.identifiersOf(ids), (row) => row.patient.id)),
       patientRegistrations: new DataLoader(async (ids) => groupedBy(ids, await registrations.ofPatients(ids), (row) => row.patient.id)),
       practitionerRoles: new DataLoader(async (ids) => groupedBy(ids, await practitionerRoles.ofPractitioners(ids), (row) => row.practitioner.id)),
+      patientConsents: new DataLoader<string, PatientConsent[]>(async (ids) => {
+        if (base.principal.kind === 'anonymous') return ids.map(() => unauthenticated()); // DataLoader rejects the load of an Error
+        const visible = await patientsManagedBy(base.em, base.principal, ids, CONSENT_VIEWERS);
+        const groups = groupedBy([...visible], await consents.ofPatients([...visible]), (row) => row.patient.id);
+        const byId = new Map([...visible].map((id, index) => [id, groups[index]]));
+        return ids.map((id) => byId.get(id.toLowerCase()) ?? forbidden('Not allowed to see this patient\'s consents'));
+      }),
     },
   };
 }

@@ -1,4 +1,8 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { BreakGlassAccess } from './access/break-glass.entity';
+import { BreakGlassResolver } from './access/break-glass.resolver';
+import { PatientConsent } from './consent/consent.entity';
+import { ConsentResolver, PatientConsentsResolver } from './consent/consent.resolver';
 import { createPatientsContext, type PatientsContext } from './context';
 import { migrations } from './migrations';
 import { Organization } from './organization/organization.entity';
@@ -18,7 +22,7 @@ import { PractitionerQualificationResolver, PractitionerResolver } from './pract
 import { PatientRegistration } from './registration/registration.entity';
 import { RegistrationResolver } from './registration/registration.resolver';
 
-/** The patients subgraph: demographics, organizations, practitioners, registrations. */
+/** The patients subgraph: demographics, organizations, practitioners, registrations, consents, break-glass. */
 export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
   name: 'patients',
   database: {
@@ -28,6 +32,7 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
       Patient, PatientIdentifier, PatientNameToken,
       Practitioner, PractitionerNameToken, PractitionerRole,
       PatientRegistration,
+      PatientConsent, BreakGlassAccess,
     ],
     migrations,
   },
@@ -35,6 +40,7 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
     OrganizationResolver, OrganizationRolesResolver,
     PatientResolver, RegistrationResolver,
     PractitionerResolver, PractitionerQualificationResolver, PractitionerRoleResolver,
+    ConsentResolver, PatientConsentsResolver, BreakGlassResolver,
   ],
   referenceResolvers: { ...organizationReference, ...patientReference, ...practitionerReference },
   createContext: createPatientsContext,
