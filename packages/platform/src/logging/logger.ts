@@ -12,7 +12,8 @@ const PHI_PATHS = [
   'req.headers.cookie', '*.body',
 ];
 
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/** `destination`: where lines go (default stdout); tests pass a stream to read what was logged. */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
   return pino(
     {
       name: service,
@@ -23,6 +24,6 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     },
     // synchronous writes: the last lines before process.exit (shutdown, a fatal start-up error)
     // must reach the launcher; pino's default async stdout can lose them
-    pino.destination({ dest: 1, sync: true }),
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
