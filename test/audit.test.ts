@@ -266,6 +266,16 @@ describe('audit log', () => {
     expect((await queryAudit(pool, { from: middle, first: 10 })).edges.map((e) => e.node.id)).toEqual(['8', '7', '6', '5', '4']);
     expect((await queryAudit(pool, { to: middle, first: 10 })).edges.map((e) => e.node.id)).toEqual(['3', '2', '1']);
     expect((await queryAudit(pool, { to: middle, actorId: 'user-phys', patientId: PATIENT_1, first: 10 })).edges.map((e) => e.node.id)).toEqual(['1']);
+    // by the actor's organization (what a compliance officer is limited to)
+    expect((await queryAudit(pool, { actorOrganizationId: ORG_B, first: 10 })).edges.map((e) => e.node.id)).toEqual(['4', '3']);
+    expect((await queryAudit(pool, { actorOrganizationId: ORG_A, outcome: 'success', patientId: PATIENT_1, first: 10 })).edges.map((e) => e.node.id)).toEqual(['8', '5', '1']);
+    const orgAFirst = await queryAudit(pool, { actorOrganizationId: ORG_A, first: 4 });
+    expect(orgAFirst.edges.map((e) => e.node.id)).toEqual(['8', '6', '5', '2']);
+    const orgANext = await queryAudit(pool, { actorOrganizationId: ORG_A, first: 4, after: orgAFirst.pageInfo.endCursor });
+    expect(orgANext.edges.map((e) => e.node.id)).toEqual(['1']);
+    expect(orgANext.pageInfo.hasNextPage).toBe(false);
+    await expect(queryAudit(pool, { actorOrganizationId: 'org-a' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'actorOrganizationId' } });
+    expect(await pool.query(`select indexdef from pg_indexes where schemaname = 'audit' and indexname = 'event_actor_organization_idx'`)).toMatchObject({ rowCount: 1 });
 
     await expect(queryAudit(pool, { first: 0 })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
     await expect(queryAudit(pool, { first: 5, after: 'bogus' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });

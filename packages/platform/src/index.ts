@@ -23,3 +23,4 @@ export * from './graphql/loaders';
 export * from './auth/internal-assertion';
 export * from './auth/access-token';
 export * from './audit';
+export * from './graphql/audit-enums';

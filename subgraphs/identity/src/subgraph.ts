@@ -1,4 +1,5 @@
 import { DEFAULT_PORTS, type DatabaseDefinition, type SubgraphDefinition } from '@caregraph/platform';
+import { AuditResolver } from './audit/audit.resolver';
 import { mountAuthRoutes } from './auth/auth.routes';
 import { ApiClient } from './client/api-client.entity';
 import { ApiClientResolver } from './client/api-client.resolver';
@@ -26,7 +27,7 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
   return {
     name: 'identity',
     database: identityDatabase,
-    resolvers: [UserResolver, ApiClientResolver],
+    resolvers: [UserResolver, ApiClientResolver, AuditResolver],
     createContext: (base) => createIdentityContext(base, resolved),
     routes: (app, services) => mountAuthRoutes(app, services, resolved),
   };

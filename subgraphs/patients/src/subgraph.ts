@@ -1,4 +1,5 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { PatientAccessHistoryResolver, PatientAccessResolver } from './access/access-history.resolver';
 import { BreakGlassAccess } from './access/break-glass.entity';
 import { BreakGlassResolver } from './access/break-glass.resolver';
 import { PatientConsent } from './consent/consent.entity';
@@ -41,6 +42,7 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
     PatientResolver, RegistrationResolver,
     PractitionerResolver, PractitionerQualificationResolver, PractitionerRoleResolver,
     ConsentResolver, PatientConsentsResolver, BreakGlassResolver,
+    PatientAccessHistoryResolver, PatientAccessResolver,
   ],
   referenceResolvers: { ...organizationReference, ...patientReference, ...practitionerReference },
   createContext: createPatientsContext,

@@ -30,6 +30,8 @@ export interface AuditPage {
 
 export interface AuditQuery extends AuditPage {
   actorId?: string | null;
+  /** Only events whose actor acted for this organization (actor_organization_id). */
+  actorOrganizationId?: string | null;
   patientId?: string | null;
   /** Inclusive lower bound on occurred_at. */
   from?: Date | null;
@@ -129,6 +131,10 @@ export async function queryAudit(executor: AuditExecutor, query: AuditQuery): Pr
     return `$${params.length}`;
   };
   if (query.actorId != null) where.push(`actor_id = ${bind(query.actorId)}`);
+  if (query.actorOrganizationId != null) {
+    if (!UUID.test(query.actorOrganizationId)) throw badInput('actorOrganizationId', 'actorOrganizationId must be a uuid');
+    where.push(`actor_organization_id = ${bind(query.actorOrganizationId)}::uuid`);
+  }
   if (query.patientId != null) {
     if (!UUID.test(query.patientId)) throw badInput('patientId', 'patientId must be a uuid');
     where.push(`patient_id = ${bind(query.patientId)}::uuid`);

@@ -27,7 +27,7 @@ import { inTransaction, type AuditTarget, type Sql } from './sql';
  */
 
 /** Bumped whenever `MIGRATIONS` gains an entry. */
-export const AUDIT_SCHEMA_VERSION = 1;
+export const AUDIT_SCHEMA_VERSION = 2;
 
 /** Advisory lock keys (two-int form, class "caud"): schema changes and chain appends. */
 const LOCK_CLASS = 0x63617564;
@@ -137,8 +137,13 @@ alter table audit.event enable always trigger event_no_truncate;
 revoke update, delete, truncate on audit.event from public;
 `;
 
+/** Compliance officers see their own organization's events: filter on the actor's organization. */
+const V2 = `
+create index if not exists event_actor_organization_idx on audit.event (actor_organization_id, occurred_at desc, id desc);
+`;
+
 /** Index = version - 1. Never edit a shipped entry: append a new one and bump AUDIT_SCHEMA_VERSION. */
-const MIGRATIONS: readonly string[] = [V1];
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 async function currentVersion(sql: Sql): Promise<number> {
   const rows = await sql.query<{ version: number }>('select version from audit.schema_version');
