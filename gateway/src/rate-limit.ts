@@ -35,9 +35,11 @@ export interface RateLimitOptions {
   redisClient?: unknown;
   /** Set for node-redis (`redis` package) clients; ioredis needs nothing. */
   useRedisPackage?: boolean;
+  /** Prefix of the counters' keys (one deployment per Redis, or tests, keep them apart). */
+  keyPrefix?: string;
 }
 
-export const DEFAULT_RATE_LIMITS: Omit<RateLimitOptions, 'redisClient' | 'useRedisPackage'> = {
+export const DEFAULT_RATE_LIMITS: Omit<RateLimitOptions, 'redisClient' | 'useRedisPackage' | 'keyPrefix'> = {
   user: { points: 600, durationSec: 60 },
   client: { points: 3000, durationSec: 60 },
   anonymous: { points: 120, durationSec: 60 },
@@ -59,7 +61,7 @@ export function rateLimitKey(req: Request): string {
 }
 
 function limiterFor(name: string, budget: RateBudget, options: RateLimitOptions): RateLimiterAbstract {
-  const base = { keyPrefix: `caregraph-gw-${name}`, points: budget.points, duration: budget.durationSec };
+  const base = { keyPrefix: `${options.keyPrefix ?? 'caregraph-gw'}-${name}`, points: budget.points, duration: budget.durationSec };
   const memory = new RateLimiterMemory(base);
   if (!options.redisClient) return memory;
   // Redis unreachable: count in memory for the moment rather than refuse or wave through everyone.
