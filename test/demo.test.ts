@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { Bundle } from '@medplum/fhirtypes';
 import { createLogger } from '@caregraph/platform';
 import {
-  demoBundleCount, demoDirectory, demoPatient, demoPatientCount, generateDemoBundles, npiCheckDigit, seedDemoIfEmpty, validateBundle,
+  demoBundleCount, demoDirectory, demoPatient, demoPatientCount, generateDemoBundles, npiCheckDigit, seedDemoAccountsIfMissing, seedDemoIfEmpty, validateBundle,
 } from '@caregraph/tools';
 import { createTestDatabase } from './support/database';
 
@@ -143,6 +143,25 @@ describe('seedDemoIfEmpty', () => {
     expect(second).toEqual({ seeded: false });
     expect(await count('"patients"."patient"')).toBe(60);
     expect(await count('"clinical"."encounter"')).toBe(encounters);
+  });
+  it('adds demo sign-ins for every role at two hospitals and the consent story, once', async () => {
+    const first = await seedDemoAccountsIfMissing({ databaseUrl: database.url, logger });
+    expect(new Set(first!.accounts.map((a) => a.role))).toEqual(new Set(['physician', 'nurse', 'billing', 'org_admin', 'compliance', 'patient']));
+    expect(new Set(first!.accounts.filter((a) => a.role !== 'patient').map((a) => a.organizationId)).size).toBe(2);
+    const patientOne = first!.accounts.find((a) => a.email === 'patient1@patients.demo')!.patientId;
+    const patientTwo = first!.accounts.find((a) => a.email === 'patient2@patients.demo')!.patientId;
+    const hospitals = [...new Set(first!.accounts.filter((a) => a.role === 'physician').map((a) => a.organizationId))];
+
+    // patient 1 shares everything with the second hospital; patient 2 shares nothing
+    const consents = await sql.query(`select patient_id, organization_id, category from "patients"."patient_consent" where revoked_at is null`);
+    expect(consents.rows).toEqual([{ patient_id: patientOne, organization_id: expect.any(String), category: 'all' }]);
+    expect(hospitals).toContain(consents.rows[0].organization_id);
+    expect(consents.rows.some((r) => r.patient_id === patientTwo)).toBe(false);
+
+    const accountsBefore = await count('"identity"."user_account"');
+    await seedDemoAccountsIfMissing({ databaseUrl: database.url, logger });
+    expect(await count('"identity"."user_account"')).toBe(accountsBefore);
+    expect(await count('"patients"."patient_consent"')).toBe(1);
   });
 });
 

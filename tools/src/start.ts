@@ -35,6 +35,7 @@ function demoLines(urls: LauncherUrls): string[] {
     `Demo accounts (password ${first?.password ?? ''}):`,
     ...urls.demo.accounts.map((account) => `  ${account.email.padEnd(48)} ${account.role}`),
     `  partner app: client_id ${urls.demo.client.clientId}, secret ${urls.demo.client.clientSecret}`,
+    '  patient1 has consented to sharing their record with the second hospital; patient2 has not.',
     '',
     'Sign in:',
     `  curl -s ${base}/auth/login -H 'content-type: application/json' \\`,

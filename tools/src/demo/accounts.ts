@@ -1,11 +1,13 @@
 import { createLogger, openDatabase, type Logger } from '@caregraph/platform';
 import { identityDatabase, seedDemoAccounts, type DemoSeedResult } from '@caregraph/identity';
+import { patientsSubgraph, seedDemoConsent } from '@caregraph/patients';
 import { Client } from 'pg';
 
 /**
  * Demo sign-ins for every role at the first two demo hospitals, two patient accounts (patients
- * registered at the first hospital) and a partner app. Idempotent: runs on every `npm start`
- * with demo data, so a database seeded before accounts existed gets them too.
+ * registered at the first hospital) and a partner app, and the consent story: patient 1 shares
+ * their record with the second hospital, patient 2 does not. Idempotent: runs on every
+ * `npm start` with demo data, so a database seeded before accounts existed gets them too.
  */
 export async function seedDemoAccountsIfMissing(options: { databaseUrl: string; logger?: Logger }): Promise<DemoSeedResult | undefined> {
   const logger = options.logger ?? createLogger('demo');
@@ -23,9 +25,20 @@ export async function seedDemoAccountsIfMissing(options: { databaseUrl: string; 
     await sql.end();
   }
   const orm = await openDatabase(identityDatabase, { databaseUrl: options.databaseUrl, logger, poolMax: 2 });
+  let result: DemoSeedResult;
   try {
-    return await seedDemoAccounts(orm.em.fork(), { organizations: hospitals, patientIds });
+    result = await seedDemoAccounts(orm.em.fork(), { organizations: hospitals, patientIds });
   } finally {
     await orm.close(true);
   }
+  if (patientIds[0] && hospitals[1]) {
+    // each subgraph writes its own schema: the consent goes through the patients subgraph's code
+    const patients = await openDatabase(patientsSubgraph.database, { databaseUrl: options.databaseUrl, logger, poolMax: 2 });
+    try {
+      await seedDemoConsent(patients.em.fork(), { patientId: patientIds[0], organizationId: hospitals[1].id });
+    } finally {
+      await patients.close(true);
+    }
+  }
+  return result;
 }
