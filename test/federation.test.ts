@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { billingSubgraph } from '@caregraph/billing';
-import { clinicalSubgraph } from '@caregraph/clinical';
-import { createGateway } from '@caregraph/gateway';
-import { messagingSubgraph } from '@caregraph/messaging';
-import { patientsSubgraph } from '@caregraph/patients';
-import { createLogger, resourceId, type RunningSubgraph } from '@caregraph/platform';
+import { createLogger, resourceId } from '@caregraph/platform';
 import { createImporter } from '@caregraph/tools';
-import { createTestDatabase } from './support/database';
-import { graphql, graphqlOk, startTestSubgraph, testAssertionKeys } from './support/services';
+import { bearer, startTestPlatform, type TestPlatform } from './support/platform';
+import { patientUser, staff } from './support/principals';
+import { graphql as call, graphqlOk as callOk } from './support/services';
 
 /** A patient seen at several organizations, with encounters and claims. */
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/synthea/Tonia_Quitzon_30e6c1c1-df11-44d8-9a20-63876fabc494.json');
@@ -26,44 +22,38 @@ const PATIENT_ACROSS_THE_GRAPH = `query ($id: ID!) {
 
 describe('the federated graph through the gateway', () => {
   const logger = createLogger('federation-test', 'silent');
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const subgraphs: Partial<Record<'patients' | 'clinical' | 'billing' | 'messaging', RunningSubgraph>> = {};
-  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  let platform: TestPlatform;
   const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { entry: { resource: { resourceType: string; id: string; serviceProvider?: { reference: string } } }[] };
   const resources = (type: string) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
   const patientId = resourceId('Patient', resources('Patient')[0].id);
+  const providers = new Set(resources('Encounter').map((e) => resourceId('Organization', e.serviceProvider!.reference.replace('urn:uuid:', ''))));
+  // the patient reads their whole record; a physician of one of their providers comments on it
+  const patient = patientUser(patientId);
+  const physician = staff('physician', [...providers][0]);
+  const graphql = async (query: string, variables: Record<string, unknown>, as = patient) =>
+    call(platform.gateway.url, query, variables, { headers: await bearer(as) });
+  const graphqlOk = async (query: string, variables: Record<string, unknown>, as = patient) =>
+    callOk(platform.gateway.url, query, variables, { headers: await bearer(as) });
 
   beforeAll(async () => {
-    db = await createTestDatabase('federation');
-    const importer = await createImporter({ databaseUrl: db.url, logger });
-    await importer.importFile(FIXTURE);
-    await importer.close();
-    subgraphs.patients = await startTestSubgraph(patientsSubgraph, db.url);
-    subgraphs.clinical = await startTestSubgraph(clinicalSubgraph, db.url);
-    subgraphs.billing = await startTestSubgraph(billingSubgraph, db.url);
-    subgraphs.messaging = await startTestSubgraph(messagingSubgraph, db.url);
-    gateway = await createGateway({
-      logger,
-      port: 0,
-      assertionPrivateKey: (await testAssertionKeys()).pair.privateKeyPem,
-      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s!.url])),
+    platform = await startTestPlatform('federation', async (databaseUrl) => {
+      const importer = await createImporter({ databaseUrl, logger });
+      await importer.importFile(FIXTURE);
+      await importer.close();
     });
   });
 
   afterAll(async () => {
-    await gateway?.close();
-    await Promise.all(Object.values(subgraphs).map((s) => s?.close()));
-    await db?.drop();
+    await platform?.close();
   });
 
   it('answers one query with data from all four subgraphs', async () => {
-    const { addChartComment } = await graphqlOk(gateway.url, `mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { id body } }`, {
+    const { addChartComment } = await graphqlOk(`mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { id body } }`, {
       input: { patientId, body: 'Cardiology follow-up booked at the other hospital.' },
-    });
+    }, physician);
     expect(addChartComment.body).toBe('Cardiology follow-up booked at the other hospital.');
 
-    const { patient } = await graphqlOk(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: patientId });
-    const providers = new Set(resources('Encounter').map((e) => resourceId('Organization', e.serviceProvider!.reference.replace('urn:uuid:', ''))));
+    const { patient } = await graphqlOk(PATIENT_ACROSS_THE_GRAPH, { id: patientId });
 
     // patients: one registration per organization that saw the patient
     expect(patient.registrations.map((r: any) => r.organization.id).sort()).toEqual([...providers].sort());
@@ -79,13 +69,13 @@ describe('the federated graph through the gateway', () => {
   });
 
   it('answers a nonexistent patient with null, not an error', async () => {
-    const { patient } = await graphqlOk(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: '00000000-0000-4000-8000-000000000000' });
-    expect(patient).toBeNull();
+    const { patient: unknown } = await graphqlOk(PATIENT_ACROSS_THE_GRAPH, { id: '00000000-0000-4000-8000-000000000000' }, physician);
+    expect(unknown).toBeNull();
   });
 
   it('returns partial data with an error entry when one subgraph is down', async () => {
-    await subgraphs.clinical!.close(); // stays down: this test runs last
-    const response = await graphql(gateway.url, PATIENT_ACROSS_THE_GRAPH, { id: patientId });
+    await platform.subgraphs.clinical.close(); // stays down: this test runs last
+    const response = await graphql(PATIENT_ACROSS_THE_GRAPH, { id: patientId });
     expect(response.status).toBe(200);
     expect(response.data.patient.encounters).toBeNull();
     expect(response.errors?.length).toBeGreaterThan(0);

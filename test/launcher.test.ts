@@ -73,6 +73,20 @@ async function waitUntilRunning(run: Launch, baseUrl: string, timeoutMs: number)
 
 const QUERY = '{ patients(first: 2) { edges { node { id names { family } } } } }';
 
+/** Signs in through the gateway with a demo account the banner printed; returns the bearer header. */
+async function signIn(run: Launch, baseUrl: string, email: string): Promise<{ authorization: string }> {
+  const password = /Demo accounts \(password (\S+)\)/.exec(run.output())?.[1];
+  expect(run.output()).toContain(email);
+  const response = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(response.status).toBe(200);
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  return { authorization: `Bearer ${accessToken}` };
+}
+
 describe('npm start (tools/dist/start.js)', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
@@ -123,8 +137,11 @@ describe('npm start (tools/dist/start.js)', () => {
     const first = launch(env);
     runs.push(first);
     await waitUntilRunning(first, `${baseUrl}`, 120_000);
-    const before = await graphqlOk(`${baseUrl}/graphql`, QUERY);
-    expect(before.patients.edges).toHaveLength(2); // the demo seed ran
+    // the demo seed ran: its first patient signs in and sees their own record, and only that
+    const before = await graphqlOk(`${baseUrl}/graphql`, QUERY, {}, { headers: await signIn(first, baseUrl, 'patient1@patients.demo') });
+    expect(before.patients.edges).toHaveLength(1);
+    const anonymous = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY }) });
+    expect(anonymous.status).toBe(401);
     const page = await fetch(`${baseUrl}/`);
     expect(await page.text()).toContain('caregraph');
 
@@ -134,7 +151,7 @@ describe('npm start (tools/dist/start.js)', () => {
     const second = launch(env);
     runs.push(second);
     await waitUntilRunning(second, baseUrl, 120_000);
-    const after = await graphqlOk(`${baseUrl}/graphql`, QUERY);
+    const after = await graphqlOk(`${baseUrl}/graphql`, QUERY, {}, { headers: await signIn(second, baseUrl, 'patient1@patients.demo') });
     expect(after).toEqual(before); // same data; not seeded twice
     expect(second.output()).not.toMatch(/already in use/);
 

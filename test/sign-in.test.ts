@@ -68,8 +68,10 @@ describe('sign-in through the gateway', () => {
     expect(await response.json()).toEqual({ error: 'invalid_credentials' });
   });
 
-  it('treats a caller without a token as anonymous (no identity)', async () => {
+  it('refuses a caller without a token with 401 (no identity, no data)', async () => {
     const me = await graphql(gateway.url, ME);
+    expect(me.status).toBe(401);
+    expect(me.data).toBeUndefined();
     expect(me.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -14,41 +14,55 @@ export interface AuthenticationOptions {
   logger: Logger;
 }
 
-const UNAUTHENTICATED = { errors: [{ message: 'Invalid or expired access token', extensions: { code: 'UNAUTHENTICATED' } }] };
+const INVALID_TOKEN = { errors: [{ message: 'Invalid or expired access token', extensions: { code: 'UNAUTHENTICATED' } }] };
+const NO_TOKEN = { errors: [{ message: 'Sign in first: send an access token as Authorization: Bearer <token>', extensions: { code: 'UNAUTHENTICATED' } }] };
+
+type AuthenticatingRequest = RequestWithPrincipal & { tokenRefusal?: string };
 
 /**
- * Verifies the caller's bearer token and attaches the principal (`req.principal`) before the rate
- * limiter and Apollo run. A bad token is refused with 401 and audited, without saying why (the
- * kind goes to the audit row only). No token = anonymous.
+ * Verifies the caller's bearer token and attaches the principal (`req.principal`). A missing or bad
+ * token only marks the request (`anonymous`): the rate limiter then counts it per IP, and
+ * `refuseUnauthenticated` answers it, so a flood of bad tokens is throttled before it is audited.
  */
-export function authenticate(options: AuthenticationOptions): RequestHandler {
+export function authenticate(options: Pick<AuthenticationOptions, 'accessTokenPublicKey'>): RequestHandler {
   const key: KeyObject | undefined = options.accessTokenPublicKey ? importVerificationKey(options.accessTokenPublicKey) : undefined;
-  return async (req, res, next) => {
-    const token = bearerToken(req.headers.authorization);
-    if (!token && !req.headers.authorization) {
-      (req as RequestWithPrincipal).principal = { kind: 'anonymous' };
-      return next();
-    }
+  return async (req, _res, next) => {
+    const request = req as AuthenticatingRequest;
     try {
+      if (!req.headers.authorization) throw new AccessTokenError('missing');
+      if (!bearerToken(req.headers.authorization)) throw new AccessTokenError('malformed'); // Basic, or Bearer without a token
       if (!key) throw new AccessTokenError('invalid_signature'); // no key configured: nothing can be trusted
-      (req as RequestWithPrincipal).principal = await verifyAccessToken(token, { publicKey: key });
-      next();
+      request.principal = await verifyAccessToken(bearerToken(req.headers.authorization), { publicKey: key });
     } catch (error) {
-      const kind = error instanceof AccessTokenError ? error.kind : 'malformed';
-      const requestId = res.locals.requestId as string | undefined;
-      options.logger.warn({ requestId, kind }, 'access token refused');
-      if (options.audit) {
-        await appendAudit(options.audit, {
-          service: 'gateway',
-          requestId,
-          actor: { kind: 'anonymous' },
-          action: 'unauthenticated',
-          outcome: 'denied',
-          detail: { reason: kind, remoteAddress: req.ip ?? null },
-        }).catch((auditError: unknown) => options.logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused token'));
-      }
-      res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(UNAUTHENTICATED);
+      request.principal = { kind: 'anonymous' };
+      request.tokenRefusal = error instanceof AccessTokenError ? error.kind : 'malformed';
     }
+    next();
+  };
+}
+
+/**
+ * Answers a request `authenticate` could not identify with 401, without saying why (the kind goes
+ * to the audit row only), and audits it: every part of the graph is someone's record.
+ */
+export function refuseUnauthenticated(options: AuthenticationOptions): RequestHandler {
+  return async (req, res, next) => {
+    const kind = (req as AuthenticatingRequest).tokenRefusal;
+    if (!kind) return next();
+    const requestId = res.locals.requestId as string | undefined;
+    options.logger.warn({ requestId, kind }, 'access token refused');
+    if (options.audit) {
+      await appendAudit(options.audit, {
+        service: 'gateway',
+        requestId,
+        actor: { kind: 'anonymous' },
+        action: 'unauthenticated',
+        outcome: 'denied',
+        detail: { reason: kind, remoteAddress: req.ip ?? null },
+      }).catch((auditError: unknown) => options.logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused token'));
+    }
+    if (kind === 'missing') res.status(401).set('WWW-Authenticate', 'Bearer realm="caregraph"').json(NO_TOKEN);
+    else res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(INVALID_TOKEN);
   };
 }
 

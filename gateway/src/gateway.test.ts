@@ -5,14 +5,20 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ASSERTION_HEADER, AssertionVerifier, badInput, createErrorFormatter, createLogger, generateAssertionKeyPair, REQUEST_ID_HEADER, type AssertionKeyPair } from '@caregraph/platform';
+import {
+  ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionVerifier, badInput, createErrorFormatter, createLogger, ensureAuditSchema, generateAssertionKeyPair,
+  generateSigningKeyPair, REQUEST_ID_HEADER, signAccessToken, type AssertionKeyPair, type TokenPrincipal,
+} from '@caregraph/platform';
 import express from 'express';
 import { parse } from 'graphql';
+import { Client } from 'pg';
+import { createTestDatabase } from '../../test/support/database';
 import { createGateway, type RunningGateway } from './gateway';
 
 /**
- * The gateway against two tiny hand-written subgraphs (no database): request ids, partial data
- * when a subgraph is down, error masking, /health, /ready, the static web page.
+ * The gateway against two tiny hand-written subgraphs: sign-in required, request ids, partial
+ * data when a subgraph is down, error masking, /health, /ready, the static web page. The only
+ * database is the audit log the gateway writes refused requests to.
  */
 const logger = createLogger('gateway-test', 'silent');
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])';
@@ -74,9 +80,17 @@ function supergraphOf(subgraphs: Record<string, string>): string {
   return result.supergraphSdl;
 }
 
-async function post(url: string, query: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
-  return { status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER), body: (await response.json()) as { data?: any; errors?: any[] } };
+/** Identity's signing keys for this file: the gateway trusts the public half. */
+const tokenKeys = generateSigningKeyPair();
+const NURSE: TokenPrincipal = { kind: 'user', userId: '6f1c2d3e-4a5b-4c6d-8e7f-901234567890', role: 'nurse', organizationId: '0c7d1f5e-2a4b-4c6d-8e9f-0a1b2c3d4e5f', patientId: null, sessionId: 'session-1' };
+
+/** POSTs as the signed-in nurse, unless `headers` sets its own authorization (or `null`: none). */
+async function post(url: string, query: string, headers: Record<string, string | null> = {}) {
+  const authorization = 'authorization' in headers ? headers.authorization : `Bearer ${await signAccessToken(NURSE, { privateKey: tokenKeys.privateKey })}`;
+  const sent: Record<string, string> = { 'content-type': 'application/json' };
+  for (const [name, value] of Object.entries({ ...headers, authorization })) if (value !== null && value !== undefined) sent[name] = value;
+  const response = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify({ query }) });
+  return { status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER), headers: response.headers, body: (await response.json()) as { data?: any; errors?: any[] } };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -86,9 +100,23 @@ describe('gateway', () => {
   let clinical: TestSubgraph;
   let gateway: RunningGateway;
   let keys: AssertionKeyPair;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  /** The gateway's audit rows for requests refused before GraphQL. */
+  const unauthenticatedRows = async (requestId: string) => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return (await client.query(`select service, actor_type, action, outcome, detail from audit.event where service = 'gateway' and action = 'unauthenticated' and request_id = $1`, [requestId])).rows;
+    } finally {
+      await client.end();
+    }
+  };
 
   beforeAll(async () => {
     keys = await generateAssertionKeyPair();
+    db = await createTestDatabase('gateway');
+    await ensureAuditSchema(db.url); // what the subgraphs do at start; none of these hand-written ones has a database
     patients = await startSubgraph('patients', patientsSdl, {
       Query: {
         patient: (_: unknown, { id }: { id: string }) => ({ id, name: 'Ada' }),
@@ -111,6 +139,8 @@ describe('gateway', () => {
       port: 0,
       logger,
       assertionPrivateKey: keys.privateKeyPem,
+      accessTokenPublicKey: tokenKeys.publicKey,
+      auditDatabaseUrl: db.url,
     });
   });
 
@@ -118,6 +148,30 @@ describe('gateway', () => {
     await gateway?.close();
     await patients?.stop();
     await clinical?.stop();
+    await db?.drop();
+  });
+
+  it('refuses a request without an access token with 401, calls no subgraph, and audits it', async () => {
+    patients.requestIds.length = 0;
+    clinical.requestIds.length = 0;
+    const response = await post(gateway.url, '{ patient(id: "p1") { id name encounterCount } }', { authorization: null });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(response.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(response.body.data).toBeUndefined();
+    expect(patients.requestIds).toEqual([]);
+    expect(clinical.requestIds).toEqual([]);
+    expect(response.requestId).toMatch(UUID);
+    expect(await unauthenticatedRows(response.requestId!)).toEqual([
+      { service: 'gateway', actor_type: 'anonymous', action: 'unauthenticated', outcome: 'denied', detail: expect.objectContaining({ reason: 'missing' }) },
+    ]);
+
+    // an Authorization header that is not a bearer token is no better
+    const basic = await post(gateway.url, '{ patient(id: "p1") { id } }', { authorization: 'Basic dXNlcjpwYXNz' });
+    expect(basic.status).toBe(401);
+    expect(basic.body.errors?.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    expect(patients.requestIds).toEqual([]);
+    expect(await unauthenticatedRows(basic.requestId!)).toEqual([expect.objectContaining({ action: 'unauthenticated', outcome: 'denied' })]);
   });
 
   it('answers a query spanning two subgraphs and tags every hop with one request id', async () => {
@@ -134,15 +188,21 @@ describe('gateway', () => {
     expect(second.requestId).not.toBe(response.requestId);
   });
 
-  it('sends each subgraph the caller as an assertion signed for that subgraph only', async () => {
-    await post(gateway.url, '{ patient(id: "p1") { name encounterCount } }');
+  it('sends each subgraph the token\'s principal as an assertion for that subgraph (and the access policy) only', async () => {
+    const response = await post(gateway.url, '{ patient(id: "p1") { name encounterCount } }');
     const toPatients = patients.assertions.at(-1)!;
     const toClinical = clinical.assertions.at(-1)!;
     const patientsVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, 'patients');
-    await expect(patientsVerifier.verify(toPatients)).resolves.toMatchObject({ principal: { kind: 'anonymous' } });
-    // the clinical subgraph's assertion is useless at patients (and vice versa)
+    const clinicalVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, 'clinical');
+    await expect(patientsVerifier.verify(toPatients)).resolves.toEqual({ principal: NURSE, requestId: response.requestId });
+    await expect(clinicalVerifier.verify(toClinical)).resolves.toEqual({ principal: NURSE, requestId: response.requestId });
+    // the clinical subgraph's assertion is useless at patients' /graphql (and vice versa)...
     await expect(patientsVerifier.verify(toClinical)).rejects.toThrow();
-    await expect((await AssertionVerifier.fromPem(keys.publicKeyPem, 'clinical')).verify(toClinical)).resolves.toBeDefined();
+    await expect(clinicalVerifier.verify(toPatients)).rejects.toThrow();
+    // ...but either may be passed on to the access policy, which decides for that same principal
+    const policyVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, ACCESS_POLICY_AUDIENCE);
+    await expect(policyVerifier.verify(toClinical)).resolves.toMatchObject({ principal: NURSE });
+    await expect(policyVerifier.verify(toPatients)).resolves.toMatchObject({ principal: NURSE });
   });
 
   it('keeps a well-formed request id from upstream and replaces a malformed one', async () => {

@@ -15,7 +15,7 @@ import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
 import { createRateLimiters, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RequestWithPrincipal } from './rate-limit';
 import { SubgraphDataSource } from './subgraph-data-source';
-import { authenticate, signInProxy } from './authentication';
+import { authenticate, refuseUnauthenticated, signInProxy } from './authentication';
 import { Pool } from 'pg';
 
 export const SUBGRAPH_NAMES = ['patients', 'clinical', 'billing', 'messaging', 'identity'] as const;
@@ -41,7 +41,7 @@ export interface GatewayOptions {
   assertionPrivateKey: string;
   /**
    * The identity service's public key (SPKI PEM). With it, bearer tokens are verified and the
-   * caller becomes the principal; without it every bearer token is refused. No token = anonymous.
+   * caller becomes the principal; without it every bearer token is refused. No token: 401.
    */
   accessTokenPublicKey?: string;
   /** Where the gateway audits refused tokens (a database URL); unset = log only. */
@@ -257,9 +257,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       next();
     },
     // the principal must be known before the per-caller rate limit counts the request
-    authenticate({ accessTokenPublicKey: options.accessTokenPublicKey, audit: auditPool, logger }),
-    // counted per principal (attached by the sign-in middleware, which must run before this) or IP
+    authenticate({ accessTokenPublicKey: options.accessTokenPublicKey }),
+    // counted per principal (attached by authenticate, which must run before this), per IP without one
     rateLimiters?.api ?? passThrough,
+    refuseUnauthenticated({ audit: auditPool, logger }),
     express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
     (req, _res, next) => {
       // a body Express did not parse (GET, a form post): let Apollo answer it (CSRF check, 400)

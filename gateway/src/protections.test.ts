@@ -8,7 +8,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import { createErrorFormatter, createLogger, generateAssertionKeyPair } from '@caregraph/platform';
+import { createErrorFormatter, createLogger, generateAssertionKeyPair, generateSigningKeyPair, signAccessToken, type TokenPrincipal } from '@caregraph/platform';
 import express from 'express';
 import { parse, validate } from 'graphql';
 import { createGateway, SUPERGRAPH_PATH, type GatewayOptions, type RunningGateway } from './gateway';
@@ -18,7 +18,8 @@ import { createRateLimiters, rateLimitKey, type CallerPrincipal } from './rate-l
 /**
  * The gateway's protections against one small hand-written subgraph: query limits (graphql-armor),
  * introspection and suggestions by mode, CSRF prevention, body size and batching, error masking in
- * production, and per-caller rate limits.
+ * production, and per-caller rate limits. Every request carries a valid access token unless a
+ * test says otherwise: the gateway refuses callers without one before any of this.
  */
 const logger = createLogger('gateway-protections-test', 'silent');
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])';
@@ -92,8 +93,16 @@ interface Answer {
   text: string;
 }
 
+/** Identity's signing keys for this file: every gateway here trusts the public half. */
+const tokenKeys = generateSigningKeyPair();
+const userPrincipal = (userId: string): TokenPrincipal => ({ kind: 'user', userId, role: 'physician', organizationId: null, patientId: null, sessionId: `session-${userId}` });
+const bearerFor = async (userId: string) => `Bearer ${await signAccessToken(userPrincipal(userId), { privateKey: tokenKeys.privateKey })}`;
+/** The signed-in caller of most tests (set in beforeAll). */
+let authorization: string;
+
+/** Sends as the signed-in caller unless `init.headers` names its own authorization. */
 async function send(url: string, init: RequestInit): Promise<Answer> {
-  const response = await fetch(url, init);
+  const response = await fetch(url, { ...init, headers: { authorization, ...(init.headers as Record<string, string> | undefined) } });
   const text = await response.text();
   let body: Answer['body'] = {};
   try {
@@ -119,12 +128,13 @@ describe('gateway protections', () => {
   let prod: RunningGateway;
   const gateways: RunningGateway[] = [];
   const start = async (options: Partial<GatewayOptions>) => {
-    const gateway = await createGateway({ supergraphSdl: supergraphSdl(), subgraphUrls: { patients: subgraph.url }, port: 0, logger, staticDir: false, assertionPrivateKey: (await generateAssertionKeyPair()).privateKeyPem, ...options });
+    const gateway = await createGateway({ supergraphSdl: supergraphSdl(), subgraphUrls: { patients: subgraph.url }, port: 0, logger, staticDir: false, assertionPrivateKey: (await generateAssertionKeyPair()).privateKeyPem, accessTokenPublicKey: tokenKeys.publicKey, ...options });
     gateways.push(gateway);
     return gateway;
   };
 
   beforeAll(async () => {
+    authorization = await bearerFor('u-default');
     subgraph = await startSubgraph();
     dev = await start({});
     prod = await start({ production: true });
@@ -293,8 +303,8 @@ describe('gateway protections', () => {
   });
 
   describe('rate limits', () => {
-    it('answers 429 with Retry-After once an anonymous budget is spent, and recovers after the window', async () => {
-      const limited = await start({ rateLimit: { anonymous: { points: 2, durationSec: 0.5 } } });
+    it('answers 429 with Retry-After once a user\'s budget is spent, and recovers after the window', async () => {
+      const limited = await start({ rateLimit: { user: { points: 2, durationSec: 0.5 } } });
       const query = '{ patient(id: "p1") { id } }';
       expect((await post(limited.url, query)).status).toBe(200);
       expect((await post(limited.url, query)).status).toBe(200);
@@ -304,6 +314,8 @@ describe('gateway protections', () => {
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.body).toEqual({ errors: [{ message: 'Too many requests; retry in 1 s', extensions: { code: 'RATE_LIMITED', retryAfter: 1 } }] });
       expect(subgraph.calls).toBe(0);
+      // counted per user (from the verified token), not per address: another user is still served
+      expect((await post(limited.url, query, { authorization: await bearerFor('u-other') })).status).toBe(200);
 
       // wait for the window to pass (polling, at most ~1 s), then the caller is served again
       const deadline = Date.now() + 2000;
@@ -343,7 +355,7 @@ describe('gateway protections', () => {
     });
 
     it('keeps separate budgets for users, partner clients and anonymous IPs', async () => {
-      // the sign-in middleware is not built yet: attach principals from a test header
+      // the limiter alone, principals attached from a test header (no tokens to mint)
       const limiters = createRateLimiters(
         { user: { points: 2, durationSec: 60 }, client: { points: 3, durationSec: 60 }, anonymous: { points: 1, durationSec: 60 }, auth: { points: 1, durationSec: 60 } },
         logger,

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner } from '@caregraph/platform';
+import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner } from '@caregraph/platform';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 
@@ -27,11 +27,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url, fetcher });
   }
 
-  /** Each subgraph gets the caller as an assertion signed for it alone (audience = subgraph name). */
+  /**
+   * Each subgraph gets the caller as an assertion signed for it alone (audience = subgraph name),
+   * which it may pass on to the access policy (second audience) but to no other subgraph.
+   */
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const requestId = context?.requestId ?? 'gateway';
     request.http?.headers.set(REQUEST_ID_HEADER, requestId);
-    request.http?.headers.set(ASSERTION_HEADER, await this.signer.sign(context?.principal ?? { kind: 'anonymous' }, this.name, requestId));
+    request.http?.headers.set(ASSERTION_HEADER, await this.signer.sign(context?.principal ?? { kind: 'anonymous' }, [this.name, ACCESS_POLICY_AUDIENCE], requestId));
   }
 
   override didEncounterError(...[error, _fetchRequest, fetchResponse, context]: Parameters<DidEncounterError>): void {

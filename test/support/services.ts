@@ -1,6 +1,6 @@
 import {
-  ASSERTION_HEADER, AssertionSigner, createLogger, generateAssertionKeyPair, startSubgraphServer,
-  type AssertionKeyPair, type Principal, type RequestContext, type RunningSubgraph, type SubgraphDefinition,
+  ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, accessDecisionsUrl, createLogger, generateAssertionKeyPair, startSubgraphServer,
+  type AssertionKeyPair, type Logger, type Principal, type RequestContext, type RunningSubgraph, type SubgraphDefinition,
 } from '@caregraph/platform';
 
 let keys: Promise<{ pair: AssertionKeyPair; signer: AssertionSigner }> | undefined;
@@ -14,37 +14,52 @@ export function testAssertionKeys(): Promise<{ pair: AssertionKeyPair; signer: A
 /** Test subgraphs by URL, so a direct call can carry the assertion the gateway would send. */
 const audienceByUrl = new Map<string, string>();
 
-/** Starts a subgraph in this process on a free port against the given database. */
-export async function startTestSubgraph<C extends RequestContext>(definition: SubgraphDefinition<C>, databaseUrl: string): Promise<RunningSubgraph> {
+/** The access policy's URL: the patients subgraph this test file started last. */
+let accessPolicyUrl: string | undefined;
+
+/**
+ * Starts a subgraph in this process on a free port against the given database. Subgraphs other
+ * than patients ask the access policy of the patients subgraph started before them in the same
+ * file (or `options.accessPolicyUrl`).
+ */
+export async function startTestSubgraph<C extends RequestContext>(
+  definition: SubgraphDefinition<C>,
+  databaseUrl: string,
+  options: { accessPolicyUrl?: string; logger?: Logger } = {},
+): Promise<RunningSubgraph> {
   const { pair } = await testAssertionKeys();
   const service = await startSubgraphServer(definition, {
     assertionPublicKey: pair.publicKeyPem,
     port: 0,
     databaseUrl,
     poolMax: 4,
-    logger: createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent'),
+    accessPolicyUrl: definition.accessPolicy ? undefined : (options.accessPolicyUrl ?? accessPolicyUrl),
   });
   audienceByUrl.set(service.url, definition.name);
+  if (definition.accessPolicy) accessPolicyUrl = accessDecisionsUrl(service.url);
   return service;
 }
 
 /** The header a subgraph needs to serve `principal` (what the gateway adds after checking the caller). */
-export async function assertionHeaders(url: string, principal: Principal = { kind: 'anonymous' }): Promise<Record<string, string>> {
+export async function assertionHeaders(url: string, principal?: Principal): Promise<Record<string, string>> {
   const audience = audienceByUrl.get(url);
-  if (!audience) return {};
+  if (!audience || !principal) return {};
   const { signer } = await testAssertionKeys();
-  return { [ASSERTION_HEADER]: await signer.sign(principal, audience, 'test-request') };
+  return { [ASSERTION_HEADER]: await signer.sign(principal, [audience, ACCESS_POLICY_AUDIENCE], 'test-request') };
 }
 
 export interface GraphQLResponse<T = any> {
   status: number;
+  /** The x-request-id the server answered with (the gateway assigns one; audit rows carry it). */
+  requestId: string | null;
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
 
 export interface CallOptions {
   headers?: Record<string, string>;
-  /** Who the gateway says is asking (direct subgraph calls only); anonymous by default. */
+  /** Who the gateway says is asking (direct subgraph calls only); none = no assertion (401). */
   principal?: Principal;
 }
 
@@ -56,8 +71,8 @@ export async function graphql<T = any>(url: string, query: string, variables: Re
     headers: { 'content-type': 'application/json', ...(await assertionHeaders(url, principal)), ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
-  return { status: response.status, ...body };
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status' | 'requestId'>;
+  return { status: response.status, requestId: response.headers.get('x-request-id'), ...body };
 }
 
 /** The data of a response that must have no errors (the errors are shown when it does). */

@@ -4,7 +4,6 @@ import { createLineWriter } from './launcher/log-format';
 import { createLauncherLogger } from './launcher/logger';
 
 function banner(config: LauncherConfig, urls: LauncherUrls): string {
-  const query = '{ patients(first: 3) { edges { node { id birthDate names { family given } } } } }';
   const database = config.databaseUrl
     ? 'the PostgreSQL server in DATABASE_URL'
     : `embedded PostgreSQL on port ${config.embeddedPgPort}, data in ${config.dataDir}`;
@@ -16,30 +15,29 @@ function banner(config: LauncherConfig, urls: LauncherUrls): string {
     `  Status        ${urls.ready}`,
     `  Database      ${database}`,
     '',
-    'Try a query:',
-    `  curl -s ${urls.graphql} -H 'content-type: application/json' \\`,
-    `    -d '${JSON.stringify({ query })}'`,
-    '',
     ...demoLines(urls),
     'Stop with Ctrl-C.',
     '',
   ].join('\n');
 }
 
-/** The demo sign-ins (one password for all), and how to get a token. */
+/** The demo sign-ins (one password for all), and how to sign in and query with a token. */
 function demoLines(urls: LauncherUrls): string[] {
   if (!urls.demo) return [];
   const base = urls.graphql.replace(/\/graphql$/, '');
   const first = urls.demo.accounts[0];
+  const query = '{ patients(first: 3) { totalCount edges { node { id birthDate names { family given } } } } }';
   return [
     `Demo accounts (password ${first?.password ?? ''}):`,
     ...urls.demo.accounts.map((account) => `  ${account.email.padEnd(48)} ${account.role}`),
     `  partner app: client_id ${urls.demo.client.clientId}, secret ${urls.demo.client.clientSecret}`,
     '  patient1 has consented to sharing their record with the second hospital; patient2 has not.',
     '',
-    'Sign in:',
-    `  curl -s ${base}/auth/login -H 'content-type: application/json' \\`,
-    `    -d '${JSON.stringify({ email: first?.email, password: first?.password })}'`,
+    'Sign in, then query with the access token (every request needs one):',
+    `  TOKEN=$(curl -s ${base}/auth/login -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify({ email: first?.email, password: first?.password })}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')`,
+    `  curl -s ${urls.graphql} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify({ query })}'`,
     '',
   ];
 }
@@ -78,6 +76,8 @@ async function main(): Promise<void> {
     const urls = await launcher.start();
     if (config.logFormat === 'json') logger.info({ graphql: urls.graphql, web: urls.web, host: connectableHost(config.host) }, 'caregraph is running');
     else process.stdout.write(banner(config, urls));
+    // a parent program (the bench) waits for this: everything is up and the demo is seeded
+    process.send?.({ type: 'running', urls });
   } catch (error) {
     // a signal arrived while starting: whatever failed because of it is no news; stop() exits
     if (error instanceof ShutdownRequested || launcher.stopping) return;

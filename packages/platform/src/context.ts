@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { NO_ACCESS_POLICY, PatientAccessGate } from './access/patient-access-gate';
+import type { AccessPolicyFunction } from './access/policy';
 
 /**
- * Who is asking. Until sign-in lands (access-control issue) every caller is anonymous; services
- * receive the principal with the context so checks can be added where data is loaded, in one
- * place per repository, instead of in every resolver.
+ * Who is asking, as the gateway vouched for it (signed assertion). Services check it where they
+ * load data, through the request's PatientAccessGate, not in resolvers.
  */
 export type Principal =
   | { kind: 'anonymous' }
@@ -28,4 +29,31 @@ export interface RequestContext {
   /** A fork of the subgraph's EntityManager for this request only. */
   em: EntityManager;
   principal: Principal;
+  /** The patient access policy for this request: ask it before returning a patient's records. */
+  access: PatientAccessGate;
+}
+
+/**
+ * The context of one request (or one job): the principal, a fresh EntityManager fork and the
+ * access gate over `policy` (none: any patient-data check fails closed). What the subgraph server
+ * builds per HTTP request, and what a script or a test builds by hand.
+ */
+export function createRequestContext(options: {
+  service: string;
+  em: EntityManager;
+  principal: Principal;
+  log: Logger;
+  requestId: string;
+  policy?: AccessPolicyFunction;
+  /** Where the gate writes audit rows; default a fork of `em`, outside the request's transactions. */
+  auditExecutor?: EntityManager;
+}): RequestContext {
+  const { service, em, principal, log, requestId } = options;
+  return {
+    requestId,
+    log,
+    em,
+    principal,
+    access: new PatientAccessGate(principal, options.policy ?? NO_ACCESS_POLICY, { service, requestId, executor: options.auditExecutor ?? em.fork() }),
+  };
 }

@@ -24,3 +24,7 @@ export * from './auth/internal-assertion';
 export * from './auth/access-token';
 export * from './audit';
 export * from './graphql/audit-enums';
+export * from './access/policy';
+export * from './access/patient-access-gate';
+export * from './access/remote-policy';
+export * from './access/roles';

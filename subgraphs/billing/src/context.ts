@@ -1,4 +1,4 @@
-import { orderByIds, type RequestContext } from '@caregraph/platform';
+import type { RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Claim } from './claim/claim.entity';
 import { ClaimService } from './claim/claim.service';
@@ -7,7 +7,7 @@ import { ClaimService } from './claim/claim.service';
 export interface BillingContext extends RequestContext {
   claims: ClaimService;
   loaders: {
-    /** Batches claim lookups (`claim(id)`, `_entities`) into one query per tick. */
+    /** Batches claim lookups (`claim(id)`, `_entities`) into one query per tick; hidden ones are null. */
     claim: DataLoader<string, Claim | null>;
   };
 }
@@ -19,7 +19,7 @@ export function createBillingContext(base: RequestContext): BillingContext {
     ...base,
     claims,
     loaders: {
-      claim: new DataLoader(async (ids) => orderByIds(ids, await claims.findByIds(ids))),
+      claim: new DataLoader(async (ids) => claims.visibleByIds(ids)),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { orderByIds, type RequestContext } from '@caregraph/platform';
+import type { RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { Encounter } from './encounter/encounter.entity';
 import { EncounterService } from './encounter/encounter.service';
@@ -7,7 +7,7 @@ import { EncounterService } from './encounter/encounter.service';
 export interface ClinicalContext extends RequestContext {
   encounters: EncounterService;
   loaders: {
-    /** Batches encounter lookups (`encounter(id)`, `_entities`) into one query per tick. */
+    /** Batches encounter lookups (`encounter(id)`, `_entities`) into one query per tick; hidden ones are null. */
     encounter: DataLoader<string, Encounter | null>;
   };
 }
@@ -19,7 +19,7 @@ export function createClinicalContext(base: RequestContext): ClinicalContext {
     ...base,
     encounters,
     loaders: {
-      encounter: new DataLoader(async (ids) => orderByIds(ids, await encounters.findByIds(ids))),
+      encounter: new DataLoader(async (ids) => encounters.visibleByIds(ids)),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { forbidden, unauthenticated, type Principal, type Role } from '@caregraph/platform';
+import { forbidden, requireStaff, unauthenticated, type Principal, type Role, type StaffPrincipal } from '@caregraph/platform';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 
@@ -10,8 +10,7 @@ export function requireUser(principal: Principal): UserPrincipal {
 }
 
 /** A signed-in staff member of one organization with one of `roles`. */
-export function requireStaffRole(principal: Principal, ...roles: Role[]): UserPrincipal & { organizationId: string } {
-  const user = requireUser(principal);
-  if (!roles.includes(user.role) || !user.organizationId) throw forbidden();
-  return user as UserPrincipal & { organizationId: string };
+export function requireStaffRole(principal: Principal, ...roles: Role[]): StaffPrincipal {
+  requireUser(principal);
+  return requireStaff(principal, roles, 'do this');
 }

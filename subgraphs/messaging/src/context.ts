@@ -1,4 +1,4 @@
-import { orderByIds, type RequestContext } from '@caregraph/platform';
+import type { RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { ChartComment } from './comment/comment.entity';
 import { ChartCommentService } from './comment/comment.service';
@@ -19,7 +19,7 @@ export function createMessagingContext(base: RequestContext): MessagingContext {
     ...base,
     chartComments,
     loaders: {
-      chartComment: new DataLoader(async (ids) => orderByIds(ids, await chartComments.findByIds(ids))),
+      chartComment: new DataLoader(async (ids) => chartComments.visibleByIds(ids)),
     },
   };
 }

@@ -67,7 +67,8 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
     breakGlass: new BreakGlassService(base),
     loaders: {
       organization: new DataLoader(async (ids) => orderByIds(ids, await organizations.findByIds(ids))),
-      patient: new DataLoader(async (ids) => orderByIds(ids, await patients.findByIds(ids))),
+      /** Patients the caller may see (the others are null, like unknown ids); reads audited. */
+      patient: new DataLoader(async (ids) => patients.visibleByIds(ids)),
       practitioner: new DataLoader(async (ids) => orderByIds(ids, await practitioners.findByIds(ids))),
       patientIdentifiers: new DataLoader(async (ids) => groupedBy(ids, await patients.identifiersOf(ids), (row) => row.patient.id)),
       patientRegistrations: new DataLoader(async (ids) => groupedBy(ids, await registrations.ofPatients(ids), (row) => row.patient.id)),
@@ -77,7 +78,15 @@ export function createPatientsContext(base: RequestContext): PatientsContext {
         const visible = await patientsManagedBy(base.em, base.principal, ids, CONSENT_VIEWERS);
         const groups = groupedBy([...visible], await consents.ofPatients([...visible]), (row) => row.patient.id);
         const byId = new Map([...visible].map((id, index) => [id, groups[index]]));
-        return ids.map((id) => byId.get(id.toLowerCase()) ?? forbidden('Not allowed to see this patient\'s consents'));
+        return ids.map((id) => {
+          const consentsOfPatient = byId.get(id.toLowerCase());
+          if (!consentsOfPatient) {
+            base.access.audit.noteDenied(id.toLowerCase(), 'Consent');
+            return forbidden('Not allowed to see this patient\'s consents');
+          }
+          base.access.audit.noteRead(id.toLowerCase(), 'Consent', consentsOfPatient.length);
+          return consentsOfPatient;
+        });
       }),
     },
   };

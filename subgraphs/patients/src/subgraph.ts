@@ -1,4 +1,5 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { patientAccessPolicy } from './access/access-policy';
 import { PatientAccessHistoryResolver, PatientAccessResolver } from './access/access-history.resolver';
 import { BreakGlassAccess } from './access/break-glass.entity';
 import { BreakGlassResolver } from './access/break-glass.resolver';
@@ -46,4 +47,6 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
   ],
   referenceResolvers: { ...organizationReference, ...patientReference, ...practitionerReference },
   createContext: createPatientsContext,
+  // the patient access policy lives here, beside the registrations, consents and break-glass it rests on
+  accessPolicy: patientAccessPolicy,
 };

@@ -31,12 +31,13 @@ export interface GatewayVsDirectRow {
 
 /**
  * The same data through the gateway (one request; the gateway fetches patients, then clinical) and
- * straight from the subgraphs (the same two fetches, made by the client in sequence).
+ * straight from the subgraphs (the same two fetches, made by the client in sequence), for the same
+ * signed-in physician: both paths pay for the access policy and the read audit.
  */
 export async function benchGatewayVsDirect(platform: BenchPlatform, patientIds: string[], options: { durationMs: number; warmupMs: number }): Promise<GatewayVsDirectRow[]> {
   const pick = (i: number) => patientIds[i % patientIds.length];
   const viaGateway = async (i: number) => {
-    const data = await postGraphql(platform.gatewayUrl, GATEWAY_QUERY, { id: pick(i) });
+    const data = await postGraphql(platform.gatewayUrl, GATEWAY_QUERY, { id: pick(i) }, platform.gatewayHeaders);
     if (!data.patient?.encounters) throw new Error('incomplete answer');
   };
   const direct = async (i: number) => {

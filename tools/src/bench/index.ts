@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
   const platform = await startBenchPlatform({ demoPatients: patients });
   try {
-    const page = await postGraphql(platform.gatewayUrl, `{ patients(first: 100) { edges { node { id } } } }`, {});
+    // the patients the signed-in physician may see: registered at their hospital
+    const page = await postGraphql(platform.gatewayUrl, `{ patients(first: 100) { edges { node { id } } } }`, {}, platform.gatewayHeaders);
+    if (!page.patients.edges.length) throw new Error('the demo physician sees no patients');
     const ids: string[] = page.patients.edges.map((edge: { node: { id: string } }) => edge.node.id);
     process.stderr.write(`bench: gateway vs direct, ${seconds}s per measurement...\n`);
     const rows = await benchGatewayVsDirect(platform, ids, { durationMs: seconds * 1000, warmupMs: 2000 });
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     const lines = [
       `### ${startedAt.toISOString().slice(0, 10)} — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
       '',
-      `Patient with registrations and 20 encounters (patients + clinical subgraphs); ${patients} generated patients, embedded PostgreSQL, ${seconds}s per row after 2s warm-up, all processes on this machine.`,
+      `A physician reads a patient of their hospital with registrations and 20 encounters (patients + clinical subgraphs, access policy and read audit included); ${patients} generated patients, embedded PostgreSQL, ${seconds}s per row after 2s warm-up, all processes on this machine.`,
       '',
       '| clients | path | p50 ms | p95 ms | p99 ms | req/s | errors |',
       '|---:|---|---:|---:|---:|---:|---:|',

@@ -1,14 +1,19 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ASSERTION_HEADER, AssertionSigner } from '@caregraph/platform';
+import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, verifyAccessToken, type Principal } from '@caregraph/platform';
+import type { LauncherUrls } from '../launcher/launcher';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export interface BenchPlatform {
   gatewayUrl: string;
-  /** Headers a direct subgraph call needs: what the gateway would send (anonymous caller). */
+  /** The caller: the first demo hospital's physician, signed in through the gateway. */
+  principal: Principal;
+  /** Headers a gateway call needs: the physician's access token. */
+  gatewayHeaders: Record<string, string>;
+  /** Headers a direct subgraph call needs: what the gateway would send for the same physician. */
   directHeaders(subgraph: string): Promise<Record<string, string>>;
   subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging' | 'identity', string>;
   stop(): Promise<void>;
@@ -47,31 +52,43 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
     NODE_ENV: 'production',
     // one load generator is one IP: the per-caller budget would throttle the measurement itself
     RATE_LIMIT_ENABLED: 'false',
+    // one sign-in for the whole run, however long BENCH_SECONDS makes it
+    ACCESS_TOKEN_TTL_SECONDS: '7200',
   };
   delete env.DATABASE_URL; // the bench always runs on its own embedded cluster
   const launcher: ChildProcess = fork(path.resolve(__dirname, '../start.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
 
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    if (launcher.exitCode !== null) throw new Error(`launcher exited with code ${launcher.exitCode}`);
-    if (Date.now() > deadline) throw new Error('platform did not come up within 10 minutes');
-    try {
-      const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ patients(first: 1) { totalCount } }' }) });
-      const body = (await response.json()) as { data?: { patients?: { totalCount: number } } };
-      if ((body.data?.patients?.totalCount ?? 0) >= options.demoPatients) break;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // the launcher says when everything is up and the demo is seeded (IPC message from start.ts)
+  const running = await new Promise<LauncherUrls>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('platform did not come up within 10 minutes')), 10 * 60_000);
+    launcher.on('message', (message: { type?: string; urls?: LauncherUrls }) => {
+      if (message.type === 'running' && message.urls) {
+        clearTimeout(timer);
+        resolve(message.urls);
+      }
+    });
+    launcher.once('exit', (code) => reject(new Error(`launcher exited with code ${code}`)));
+  });
+  const physician = running.demo?.accounts.find((account) => account.role === 'physician');
+  if (!physician) throw new Error('no demo physician to sign in as');
+  const login = await fetch(new URL('/auth/login', gatewayUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: physician.email, password: physician.password }),
+  });
+  if (!login.ok) throw new Error(`demo sign-in failed with status ${login.status}`);
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const principal = await verifyAccessToken(accessToken, { publicKey: readFileSync(path.join(dataDir, 'keys', 'access-token.pub.pem'), 'utf8') });
 
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   // the launcher created the gateway's key pair in the data folder; sign as the gateway would
   const signer = await AssertionSigner.fromPem(readFileSync(path.join(dataDir, 'keys', 'gateway-assertion.key.pem'), 'utf8'));
   return {
     gatewayUrl,
-    directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign({ kind: 'anonymous' }, subgraph, randomUUID()) }),
+    principal,
+    gatewayHeaders: { authorization: `Bearer ${accessToken}` },
+    directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign(principal, [subgraph, ACCESS_POLICY_AUDIENCE], randomUUID()) }),
     subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging), identity: url(ports.identity) },
     stop: async () => {
       const exited = new Promise((resolve) => launcher.once('exit', resolve));

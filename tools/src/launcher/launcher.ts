@@ -114,12 +114,16 @@ export class Launcher {
     }
 
     const keys = await loadPlatformKeys(config.dataDir);
+    const host = connectableHost(config.host);
+    const subgraphUrl = (name: ServiceName) => `http://${host}:${config.ports[name]}/graphql`;
     this.subgraphs = SERVICE_NAMES.map((name) =>
       this.managed(name, {
         DATABASE_URL: databaseUrl,
         [`${name.toUpperCase()}_PORT`]: String(config.ports[name]),
         HOST: config.host,
         GATEWAY_ASSERTION_PUBLIC_KEY: keys.gatewayAssertion.publicKeyPem,
+        // the access policy every subgraph asks (the patients service answers it)
+        PATIENTS_URL: subgraphUrl('patients'),
         ...(name === 'identity' ? { AUTH_SIGNING_KEY: keys.accessToken.privateKeyPem, AUTH_PUBLIC_KEY: keys.accessToken.publicKeyPem } : {}),
       }),
     );
@@ -129,8 +133,6 @@ export class Launcher {
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
     if (failures.length) throw new Error(failures.join('\n'));
 
-    const host = connectableHost(config.host);
-    const subgraphUrl = (name: ServiceName) => `http://${host}:${config.ports[name]}/graphql`;
     this.gateway = this.managed('gateway', {
       GATEWAY_PORT: String(config.gatewayPort),
       HOST: config.host,

@@ -40,6 +40,8 @@ export interface AuditQuery extends AuditPage {
   outcome?: AuditOutcome | null;
   /** One action or any of several. */
   action?: AuditAction | readonly AuditAction[] | null;
+  /** true: only break-glass starts and everything read or written under break-glass; false: none of them. */
+  breakGlass?: boolean | null;
 }
 
 /** A patient's view: who accessed my record, when, and whether it was break-glass. */
@@ -153,6 +155,10 @@ export async function queryAudit(executor: AuditExecutor, query: AuditQuery): Pr
     if (actions.length === 0 || actions.some((action) => !(AUDIT_ACTIONS as readonly string[]).includes(action))) throw badInput('action', 'unknown action');
     // one bind per value: MikroORM inlines parameters and would expand a bound array
     where.push(`action in (${actions.map((action) => bind(action)).join(', ')})`);
+  }
+  if (query.breakGlass != null) {
+    const flagged = `(action = 'break_glass' or coalesce(detail->>'breakGlass', '') = 'true')`;
+    where.push(query.breakGlass ? flagged : `not ${flagged}`);
   }
   if (query.after) {
     const cursor = decodeCursor(query.after);

@@ -116,10 +116,14 @@ export async function appendAudit(executor: AuditExecutor, events: AuditEvent | 
   return rows.map((row) => row.id).sort((a, b) => Number(BigInt(a) - BigInt(b)));
 }
 
-/** What one request read, per patient: folded into one audit row per patient on flush. */
+/** What one request read (or was refused), per patient and outcome: one audit row each on flush. */
 interface PendingReads {
+  patientId: string | null;
+  outcome: 'success' | 'denied';
   recordTypes: Set<string>;
   count: number;
+  breakGlass: boolean;
+  purpose: string | null | undefined;
 }
 
 export interface AuditLogDefaults {
@@ -130,13 +134,20 @@ export interface AuditLogDefaults {
   breakGlass?: boolean;
 }
 
+/** How one read came about: under break-glass, and for which purpose (overrides the defaults). */
+export interface ReadNote {
+  breakGlass?: boolean;
+  purpose?: string | null;
+}
+
 /**
- * A per-request audit writer: `record()` writes now; `noteRead()` collects reads and `flush()`
- * writes one row per patient (record types listed, count in detail) in a single insert, which is
- * the intended granularity for lists and graph traversals that load many records.
+ * A per-request audit writer: `record()` writes now; `noteRead()` / `noteDenied()` collect and
+ * `flush()` writes one row per patient and outcome (record types listed, count in detail) in a
+ * single insert, which is the intended granularity for lists and graph traversals that load many
+ * records.
  */
 export class AuditLog {
-  private readonly pending = new Map<string | null, PendingReads>();
+  private readonly pending = new Map<string, PendingReads>();
 
   constructor(
     private readonly executor: AuditExecutor,
@@ -149,33 +160,53 @@ export class AuditLog {
     return id;
   }
 
-  /** Notes that records of `recordType` of `patientId` (null: not patient data) were read. */
-  noteRead(patientId: string | null, recordType: string, count = 1): void {
-    const entry = this.pending.get(patientId) ?? { recordTypes: new Set<string>(), count: 0 };
+  /** Notes that `count` records of `recordType` of `patientId` (null: not patient data) were read. */
+  noteRead(patientId: string | null, recordType: string, count = 1, note: ReadNote = {}): void {
+    const entry = this.entry(patientId, 'success');
     entry.recordTypes.add(recordType);
     entry.count += count;
-    this.pending.set(patientId, entry);
+    if (note.breakGlass) entry.breakGlass = true;
+    if (note.purpose !== undefined) entry.purpose = note.purpose;
   }
 
-  /** Number of patients with reads not yet written. */
+  /** Notes a refused attempt to read `recordType` of `patientId`. */
+  noteDenied(patientId: string | null, recordType: string): void {
+    const entry = this.entry(patientId, 'denied');
+    entry.recordTypes.add(recordType);
+    entry.count += 1;
+  }
+
+  /** Number of rows the next flush writes. */
   get pendingPatients(): number {
     return this.pending.size;
   }
 
-  /** Writes the noted reads (one row per patient) and clears them. */
+  /** Writes the noted reads and denials (one row per patient and outcome) and clears them. */
   async flush(executor = this.executor): Promise<string[]> {
     if (this.pending.size === 0) return [];
-    const events = [...this.pending].map(([patientId, reads]) =>
+    const events = [...this.pending.values()].map((reads) =>
       this.complete({
         action: 'read',
-        outcome: 'success',
-        patientId,
+        outcome: reads.outcome,
+        patientId: reads.patientId,
         recordTypes: [...reads.recordTypes],
+        breakGlass: reads.breakGlass || undefined,
+        ...(reads.purpose !== undefined && { purpose: reads.purpose }),
         detail: { records: reads.count },
       }),
     );
     this.pending.clear();
     return appendAudit(executor, events);
+  }
+
+  private entry(patientId: string | null, outcome: PendingReads['outcome']): PendingReads {
+    const key = `${patientId ?? ''}|${outcome}`;
+    let entry = this.pending.get(key);
+    if (!entry) {
+      entry = { patientId, outcome, recordTypes: new Set(), count: 0, breakGlass: false, purpose: undefined };
+      this.pending.set(key, entry);
+    }
+    return entry;
   }
 
   private complete(event: Partial<AuditEvent> & Pick<AuditEvent, 'action' | 'outcome'>): AuditEvent {

@@ -39,7 +39,8 @@ export class AssertionSigner {
     return new AssertionSigner(await importPKCS8(privateKeyPem, ALGORITHM));
   }
 
-  sign(principal: Principal, audience: string, requestId: string): Promise<string> {
+  /** `audience`: the subgraph, plus ACCESS_POLICY_AUDIENCE when it may pass the assertion on to the access policy. */
+  sign(principal: Principal, audience: string | string[], requestId: string): Promise<string> {
     return new SignJWT({ principal, rid: requestId })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(ISSUER)
@@ -54,7 +55,7 @@ function isPrincipal(value: unknown): value is Principal {
   const p = value as Partial<Principal & Record<string, unknown>> | undefined;
   switch (p?.kind) {
     case 'anonymous':
-      return true;
+      return false; // the gateway refuses callers without a token; so does every subgraph
     case 'system':
       return false; // internal jobs never arrive over HTTP
     case 'user':

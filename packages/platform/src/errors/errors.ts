@@ -32,7 +32,7 @@ export class AppError extends GraphQLError {
 export const badInput = (field: string, message: string) => new AppError('BAD_USER_INPUT', message, { field });
 export const notFound = (type: string, field = 'id') => new AppError('NOT_FOUND', `${type} not found`, { field });
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new AppError('CONFLICT', message, extra);
-export const forbidden = (message = 'Not allowed') => new AppError('FORBIDDEN', message);
+export const forbidden = (message = 'Not allowed', field?: string) => new AppError('FORBIDDEN', message, field ? { field } : {});
 export const unauthenticated = (message = 'Authentication required') => new AppError('UNAUTHENTICATED', message);
 
 /** Flattens class-validator's nested errors into `field.path: message` pairs, dropping values. */

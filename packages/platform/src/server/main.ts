@@ -1,4 +1,5 @@
-import { loadConfig, port, resolveDatabaseUrl, str } from '../config/config';
+import { loadConfig, port, resolveDatabaseUrl, str, url } from '../config/config';
+import { accessDecisionsUrl } from '../access/remote-policy';
 import { createLogger } from '../logging/logger';
 import type { RequestContext } from '../context';
 import { closeOnSignals } from './lifecycle';
@@ -16,6 +17,7 @@ export async function runSubgraph<C extends RequestContext>(definition: Subgraph
   const config = loadConfig({
     [portVariable]: port({ default: defaultPort, desc: `${definition.name} subgraph HTTP port` }),
     GATEWAY_ASSERTION_PUBLIC_KEY: str({ desc: "the gateway's public key (SPKI PEM); requests without its assertion get 401" }),
+    PATIENTS_URL: url({ default: `http://127.0.0.1:${DEFAULT_PORTS.patients}/graphql`, desc: 'the patients subgraph, which answers access-policy questions' }),
   });
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   try {
@@ -27,6 +29,7 @@ export async function runSubgraph<C extends RequestContext>(definition: Subgraph
       poolMax: config.DATABASE_POOL_MAX,
       logger,
       production: config.NODE_ENV === 'production',
+      accessPolicyUrl: definition.accessPolicy ? undefined : accessDecisionsUrl(config.PATIENTS_URL),
     });
     closeOnSignals(service, logger, config.SHUTDOWN_TIMEOUT_MS);
     process.send?.({ type: 'ready', name: definition.name, url: service.url });

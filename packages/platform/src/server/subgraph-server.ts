@@ -5,16 +5,18 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createErrorFormatter, describeErrorForLog } from '../errors/errors';
 import { appendAudit, ensureAuditSchema } from '../audit';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
-import type { RequestContext } from '../context';
+import { createRequestContext, type RequestContext } from '../context';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import { ASSERTION_HEADER, AssertionVerifier, InvalidAssertionError } from '../auth/internal-assertion';
 import type { Principal } from '../context';
+import { remoteAccessPolicy, type AccessDecisionsRequest, type AccessDecisionsResponse } from '../access/remote-policy';
+import { ACCESS_CATEGORIES, ACCESS_DECISIONS_PATH, ACCESS_POLICY_AUDIENCE, MAX_ACCESS_BATCH, type AccessPolicyFunction } from '../access/policy';
 
 /** Everything that makes a subgraph: its schema (resolvers) and its database (schema, entities, migrations). */
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> extends FederatedSchemaDefinition {
@@ -24,6 +26,12 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
   createContext?: (base: RequestContext) => C;
   /** Plain HTTP routes beside /graphql (e.g. the identity service's /auth/login), mounted before it. */
   routes?: (app: express.Express, services: { orm: MikroORM; logger: Logger }) => void;
+  /**
+   * The patient access policy, on the one subgraph that owns it (patients). That subgraph uses it
+   * in-process and serves it to the others at ACCESS_DECISIONS_PATH; every other subgraph asks it
+   * there (SubgraphServerOptions.accessPolicyUrl).
+   */
+  accessPolicy?: (em: EntityManager) => AccessPolicyFunction;
 }
 
 export interface SubgraphServerOptions {
@@ -35,6 +43,8 @@ export interface SubgraphServerOptions {
   poolMax?: number;
   logger: Logger;
   production?: boolean;
+  /** The patients service's access decisions endpoint (accessDecisionsUrl(PATIENTS_URL)); unused by the subgraph that owns the policy. */
+  accessPolicyUrl?: string;
 }
 
 export interface RunningSubgraph {
@@ -45,7 +55,8 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-type AuthenticatedRequest = express.Request & { principal: Principal };
+type AuthenticatedRequest = express.Request & { principal: Principal; assertion: string };
+
 
 /** Logs one line per operation: name, duration, outcome. Never variables or results (PHI). */
 function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
@@ -64,6 +75,29 @@ function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
 }
 
 /**
+ * Writes the audit rows of what the request read (and was refused) before the response leaves:
+ * if the audit log cannot be written, the caller gets an error instead of the data.
+ */
+function readAuditPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          try {
+            await contextValue.access.flush();
+          } catch (error) {
+            contextValue.log.error({ err: describeErrorForLog(error) }, 'could not audit the reads of a request: response withheld');
+            if (response.body.kind === 'single') {
+              response.body.singleResult = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
  * Starts one subgraph: runs its migrations, then serves POST /graphql (Apollo Server 5 on
  * Express 5), GET /health (process alive) and GET /ready (database reachable).
  */
@@ -74,6 +108,7 @@ export async function startSubgraphServer<C extends RequestContext>(
   const { logger } = options;
   const schema = await buildFederatedSchema(definition);
   const verifier = await AssertionVerifier.fromPem(options.assertionPublicKey, definition.name);
+  const policyVerifier = await AssertionVerifier.fromPem(options.assertionPublicKey, ACCESS_POLICY_AUDIENCE);
   const orm = await openDatabase(definition.database, { databaseUrl: options.databaseUrl, poolMax: options.poolMax, logger });
   // the shared, append-only audit log every service writes to (idempotent, safe when all start at once)
   await ensureAuditSchema(orm.em.fork());
@@ -86,7 +121,7 @@ export async function startSubgraphServer<C extends RequestContext>(
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin(), readAuditPlugin()],
   });
   await apollo.start();
 
@@ -98,41 +133,67 @@ export async function startSubgraphServer<C extends RequestContext>(
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable', service: definition.name });
   });
   definition.routes?.(app, { orm, logger });
+
+  /** Trust only the gateway: every request needs its assertion, addressed to `audience`. */
+  const requireAssertion = (assertionVerifier: AssertionVerifier): express.RequestHandler => async (req, res, next) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    try {
+      const header = req.headers[ASSERTION_HEADER];
+      const assertion = Array.isArray(header) ? header[0] : header;
+      const verified = await assertionVerifier.verify(assertion);
+      Object.assign(req, { principal: verified.principal, assertion });
+      next();
+    } catch (error) {
+      const reason = error instanceof InvalidAssertionError ? error.reason : 'invalid';
+      logger.warn({ requestId, reason, path: req.path }, 'request without a valid gateway assertion refused');
+      // someone inside the network tried to bypass the gateway: recorded before we answer
+      await appendAudit(orm.em.fork(), {
+        service: definition.name,
+        requestId,
+        actor: { kind: 'anonymous' },
+        action: 'unauthenticated',
+        outcome: 'denied',
+        detail: { reason, remoteAddress: req.socket.remoteAddress ?? null, path: req.path },
+      }).catch((auditError: unknown) => logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused request'));
+      res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  };
+
+  const localPolicy = definition.accessPolicy;
+  if (localPolicy) {
+    // the other subgraphs' questions, each carrying the gateway's assertion of the caller
+    app.post(ACCESS_DECISIONS_PATH, requireAssertion(policyVerifier), express.json({ limit: '64kb' }), async (req, res) => {
+      const body = req.body as Partial<AccessDecisionsRequest> | undefined;
+      const ids = body?.patientIds;
+      if (!ACCESS_CATEGORIES.includes(body?.category as never) || !Array.isArray(ids) || ids.length > MAX_ACCESS_BATCH || ids.some((id) => typeof id !== 'string')) {
+        res.status(400).json({ error: 'expected { category, patientIds: string[] (at most ' + MAX_ACCESS_BATCH + ') }' });
+        return;
+      }
+      try {
+        const decisions = await localPolicy(orm.em.fork())((req as AuthenticatedRequest).principal, ids, body!.category!);
+        const answer: AccessDecisionsResponse = { decisions: [...decisions].map(([patientId, decision]) => ({ patientId, ...decision })) };
+        res.json(answer);
+      } catch (error) {
+        logger.error({ err: describeErrorForLog(error) }, 'access decisions failed');
+        res.status(500).json({ error: 'access decisions failed' });
+      }
+    });
+  }
+
   app.use(
     '/graphql',
-    // Trust only the gateway: every operation, including _entities and _service, needs its assertion.
-    async (req, res, next) => {
-      const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-      try {
-        const header = req.headers[ASSERTION_HEADER];
-        const verified = await verifier.verify(Array.isArray(header) ? header[0] : header);
-        (req as AuthenticatedRequest).principal = verified.principal;
-        next();
-      } catch (error) {
-        const reason = error instanceof InvalidAssertionError ? error.reason : 'invalid';
-        logger.warn({ requestId, reason, path: req.path }, 'request without a valid gateway assertion refused');
-        // someone inside the network tried to bypass the gateway: recorded before we answer
-        await appendAudit(orm.em.fork(), {
-          service: definition.name,
-          requestId,
-          actor: { kind: 'anonymous' },
-          action: 'unauthenticated',
-          outcome: 'denied',
-          detail: { reason, remoteAddress: req.socket.remoteAddress ?? null },
-        }).catch((auditError: unknown) => logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused request'));
-        res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
-      }
-    },
+    requireAssertion(verifier),
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-        const base: RequestContext = {
-          requestId,
-          log: logger.child({ requestId }),
-          em: orm.em.fork(),
-          principal: (req as AuthenticatedRequest).principal,
-        };
+        const { principal, assertion } = req as AuthenticatedRequest;
+        const em = orm.em.fork();
+        // a subgraph without patient data (identity) has no policy to ask: any check fails closed
+        const policy = localPolicy ? localPolicy(em)
+          : options.accessPolicyUrl ? remoteAccessPolicy(options.accessPolicyUrl, { assertion, requestId })
+            : undefined;
+        const base = createRequestContext({ service: definition.name, em, principal, log: logger.child({ requestId }), requestId, policy, auditExecutor: orm.em.fork() });
         return definition.createContext ? definition.createContext(base) : base;
       },
     }),

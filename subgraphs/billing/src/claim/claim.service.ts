@@ -1,23 +1,22 @@
-import { findPage, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
+import { findByIds, findPage, orderByIds, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { Claim } from './claim.entity';
 import type { PatientClaimsArgs } from './claim.inputs';
 
-const EMPTY_PAGE = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
-
 /** Claims of a patient. Writes come with the billing lifecycle; for now claims arrive by FHIR import. */
 export class ClaimService {
   constructor(private readonly ctx: RequestContext) {}
 
-  /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  findByIds(ids: readonly string[]): Promise<Claim[]> {
-    return findByIds(this.ctx.em, Claim, ids);
+  /** Claims by id, in id order: null where unknown or where the caller may not see the patient's billing record. */
+  async visibleByIds(ids: readonly string[]): Promise<(Claim | null)[]> {
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, Claim, ids));
+    return this.ctx.access.visible(rows, 'billing', 'Claim', (claim) => claim.patientId);
   }
 
-  /** A patient's claims, newest first (FHIR created), optionally by status. */
-  async listForPatient(patientId: string, args: PatientClaimsArgs, includeCount: boolean): Promise<Connection<Claim>> {
-    if (!isUuid(patientId)) return EMPTY_PAGE;
+  /** A patient's claims, newest first (FHIR created), optionally by status; null when the caller may not see them. */
+  async listForPatient(patientId: string, args: PatientClaimsArgs, includeCount: boolean): Promise<Connection<Claim> | null> {
+    if (!isUuid(patientId) || !(await this.ctx.access.check(patientId, 'billing', 'Claim'))) return null;
     const where: FilterQuery<Claim> = { patientId };
     if (args.status) where.status = args.status;
     const page = await findPage(this.ctx.em, Claim, where, {
@@ -27,6 +26,7 @@ export class ClaimService {
       orderBy: { createdAt: 'desc', id: 'asc' },
       includeCount,
     });
+    if (page.items.length) this.ctx.access.noteRead(patientId, 'billing', 'Claim', page.items.length);
     return toConnection(page);
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseReference, resourceId, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
@@ -5,7 +6,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Bundle, Claim as FhirClaim } from '@medplum/fhirtypes';
 import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertOrganization, patientUser, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
+import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { Claim } from '../claim/claim.entity';
 import { billingSubgraph } from '../subgraph';
 import { billingIngestor } from './billing.ingestor';
@@ -22,7 +25,11 @@ const cents = (text: string): bigint => {
 
 describe('billing subgraph: FHIR ingestor', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let patients: RunningSubgraph;
   let service: RunningSubgraph;
+  // billing staff of the organization the imported patient is registered at (the import itself grants no access)
+  let organizationId: string;
+  let billing: UserPrincipal;
   const text = readFileSync(path.join(FIXTURES, FIXTURE), 'utf8');
   const resources = (JSON.parse(text) as Bundle).entry!.map((entry) => entry.resource as FhirResource);
   const view = bundleViewOf(resources);
@@ -36,10 +43,20 @@ describe('billing subgraph: FHIR ingestor', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('billing_ingest');
+    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy billing asks
     service = await startTestSubgraph(billingSubgraph, db.url);
+    organizationId = await insertOrganization(db.url);
+    billing = staff('billing', organizationId);
+    // the bundle's patient as the patients importer would leave it: a record, registered at the organization
+    await withSql(db.url, async (sql) => {
+      await sql(`insert into patients.patient (id, sort_name) values ($1, 'imported patient')`, [patientId]);
+      await sql(`insert into patients.patient_registration (id, patient_id, organization_id, mrn) values ($1, $2, $3, 'IMPORTED-1')`,
+        [randomUUID(), patientId, organizationId]);
+    });
   });
   afterAll(async () => {
     await service?.close();
+    await patients?.close();
     await db?.drop();
   });
 
@@ -64,7 +81,7 @@ describe('billing subgraph: FHIR ingestor', () => {
     let after: string | null = null;
     do {
       const data: any = await graphqlOk(service.url, `query ($after: String) { _entities(representations: [{ __typename: "Patient", id: "${patientId}" }]) {
-        ... on Patient { claims(first: 40, after: $after) { edges { node { total { amount currency } } } pageInfo { hasNextPage endCursor } } } } }`, { after });
+        ... on Patient { claims(first: 40, after: $after) { edges { node { total { amount currency } } } pageInfo { hasNextPage endCursor } } } } }`, { after }, { principal: billing });
       const page = data._entities[0].claims;
       for (const { node } of page.edges) {
         expect(node.total.currency).toBe('USD');
@@ -74,6 +91,20 @@ describe('billing subgraph: FHIR ingestor', () => {
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     expect(total).toBe(expected);
+  });
+
+  it('serves the imported claims to the patient and to billing staff, not to clinicians or strangers', async () => {
+    const query = `{ _entities(representations: [{ __typename: "Patient", id: "${patientId}" }]) { ... on Patient { claims { totalCount } } } }`;
+    const countFor = async (principal: UserPrincipal) => {
+      const response = await graphql(service.url, query, {}, { principal });
+      expect(response.errors).toBeUndefined();
+      return response.data._entities[0].claims?.totalCount ?? null;
+    };
+    expect(await countFor(billing)).toBe(claims.length);
+    expect(await countFor(patientUser(patientId))).toBe(claims.length);
+    expect(await countFor(staff('physician', organizationId))).toBeNull(); // minimum necessary: claims are billing's
+    expect(await countFor(staff('billing', await insertOrganization(db.url)))).toBeNull(); // not registered there, no consent
+    expect(await countFor(patientUser(randomUUID()))).toBeNull();
   });
 
   it('keeps codes and references exactly: type, provider, items with their encounter, diagnoses by Condition id', async () => {

@@ -1,4 +1,4 @@
-import { badInput, findPage, toConnection, type Coding, type CodingInput, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
+import { badInput, findByIds, findPage, forbidden, orderByIds, requireStaff, toConnection, type Coding, type CodingInput, type Connection, type RequestContext, CLINICIAN_ROLES } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { Encounter } from './encounter.entity';
@@ -10,16 +10,20 @@ const toCoding = (coding: CodingInput): Coding => ({ system: coding.system ?? nu
 export class EncounterService {
   constructor(private readonly ctx: RequestContext) {}
 
-  /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  findByIds(ids: readonly string[]): Promise<Encounter[]> {
-    return findByIds(this.ctx.em, Encounter, ids);
+  /** Encounters by id, in id order: null where unknown or where the caller may not see the patient's clinical record. */
+  async visibleByIds(ids: readonly string[]): Promise<(Encounter | null)[]> {
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, Encounter, ids));
+    return this.ctx.access.visible(rows, 'clinical', 'Encounter', (encounter) => encounter.patientId);
   }
 
-  /** A patient's encounters, newest first, optionally by status and start time window [from, to). */
-  async listForPatient(patientId: string, args: PatientEncountersArgs, includeCount: boolean): Promise<Connection<Encounter>> {
+  /**
+   * A patient's encounters, newest first, optionally by status and start time window [from, to);
+   * null when the caller may not see the patient's clinical record.
+   */
+  async listForPatient(patientId: string, args: PatientEncountersArgs, includeCount: boolean): Promise<Connection<Encounter> | null> {
     const { from, to } = args;
     if (from && to && to < from) throw badInput('to', 'to must not be before from');
-    if (!isUuid(patientId)) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+    if (!isUuid(patientId) || !(await this.ctx.access.check(patientId, 'clinical', 'Encounter'))) return null;
 
     const where: FilterQuery<Encounter> = { patientId };
     if (args.status) where.status = args.status;
@@ -31,12 +35,17 @@ export class EncounterService {
       orderBy: { periodStart: 'desc', id: 'asc' },
       includeCount,
     });
+    if (page.items.length) this.ctx.access.noteRead(patientId, 'clinical', 'Encounter', page.items.length);
     return toConnection(page);
   }
 
+  /** A clinician records an encounter at their own organization, for a patient whose chart they may see. */
   async record(input: RecordEncounterInput): Promise<Encounter> {
+    const clinician = requireStaff(this.ctx.principal, CLINICIAN_ROLES, 'record encounters');
     const { periodStart, periodEnd = null } = input;
     if (periodEnd && periodEnd < periodStart) throw badInput('periodEnd', 'periodEnd must not be before periodStart');
+    if (input.organizationId.toLowerCase() !== clinician.organizationId) throw forbidden('Encounters are recorded for your own organization', 'organizationId');
+    await this.ctx.access.requireWrite(input.patientId, 'clinical', 'Encounter', 'patientId', () => true);
     const encounter = this.ctx.em.create(Encounter, {
       patientId: input.patientId.toLowerCase(),
       organizationId: input.organizationId.toLowerCase(),
@@ -48,7 +57,7 @@ export class EncounterService {
       periodEnd,
       participantPractitionerIds: [...new Set(input.participantPractitionerIds.map((id) => id.toLowerCase()))],
     });
-    await this.ctx.em.flush();
+    await this.ctx.access.flushAudited(this.ctx.em, encounter.patientId, 'clinical', 'Encounter', { operation: 'create' });
     return encounter;
   }
 }

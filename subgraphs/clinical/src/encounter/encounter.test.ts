@@ -1,21 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
+import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
+import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { clinicalSubgraph } from '../subgraph';
+import { Encounter } from './encounter.entity';
 
 describe('clinical subgraph: encounters', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let patients: RunningSubgraph;
   let service: RunningSubgraph;
+  // the caller: a physician of the organization every test patient is registered at
+  let organizationId: string;
+  let physician: ReturnType<typeof staff>;
+  const newPatient = () => insertPatient(db.url, [organizationId]);
 
   beforeAll(async () => {
     db = await createTestDatabase('encounters');
+    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
     service = await startTestSubgraph(clinicalSubgraph, db.url);
+    organizationId = await insertOrganization(db.url);
+    physician = staff('physician', organizationId);
   });
   afterAll(async () => {
     await service?.close();
+    await patients?.close();
     await db?.drop();
   });
+  const graphql = (url: string, query: string, variables: Record<string, unknown> = {}) => call(url, query, variables, { principal: physician });
+  const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}) => callOk(url, query, variables, { principal: physician });
 
   const RECORD = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id status classCode periodStart periodEnd } }`;
   const PATIENT_ENCOUNTERS = `query ($id: ID!, $first: Int, $after: String, $status: EncounterStatus, $from: DateTimeISO, $to: DateTimeISO) {
@@ -24,8 +38,6 @@ describe('clinical subgraph: encounters', () => {
         totalCount edges { node { id status periodStart } } pageInfo { hasNextPage endCursor } } }
     }
   }`;
-  const organizationId = randomUUID();
-
   const record = (patientId: string, periodStart: string, extra: Record<string, unknown> = {}) =>
     graphqlOk(service.url, RECORD, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart, ...extra } }).then((d) => d.recordEncounter);
   const encountersOf = async (id: string, args: Record<string, unknown> = {}) =>
@@ -33,7 +45,7 @@ describe('clinical subgraph: encounters', () => {
   const countOf = async (patientId: string) => (await encountersOf(patientId)).totalCount as number;
 
   it('records an encounter and returns it with its codes, period and federated references', async () => {
-    const patientId = randomUUID();
+    const patientId = await newPatient();
     const practitionerId = randomUUID();
     const { id } = await record(patientId, '2024-03-01T09:00:00Z', {
       classCode: 'EMER',
@@ -60,11 +72,11 @@ describe('clinical subgraph: encounters', () => {
   });
 
   it("lists a patient's encounters newest first and pages through them without repeats", async () => {
-    const patientId = randomUUID();
+    const patientId = await newPatient();
     const starts = ['2021-01-05T10:00:00Z', '2023-06-01T08:00:00Z', '2022-02-02T12:00:00Z', '2023-06-01T08:00:00Z', '2020-07-07T07:00:00Z'];
     const ids = [];
     for (const start of starts) ids.push((await record(patientId, start)).id);
-    await record(randomUUID(), '2023-12-31T00:00:00Z'); // another patient's
+    await record(await newPatient(), '2023-12-31T00:00:00Z'); // another patient's
 
     const seen: { id: string; periodStart: string }[] = [];
     let after: string | null = null;
@@ -85,7 +97,7 @@ describe('clinical subgraph: encounters', () => {
   });
 
   it('filters by status and by a [from, to) window on the start', async () => {
-    const patientId = randomUUID();
+    const patientId = await newPatient();
     await record(patientId, '2022-01-01T00:00:00Z');
     const planned = await record(patientId, '2022-06-01T00:00:00Z', { status: 'PLANNED' });
     const june = await record(patientId, '2022-06-15T00:00:00Z');
@@ -106,21 +118,26 @@ describe('clinical subgraph: encounters', () => {
   });
 
   it('resolves Encounter references for other subgraphs (_entities), null for unknown ids', async () => {
-    const { id } = await record(randomUUID(), '2024-01-01T00:00:00Z');
+    const { id } = await record(await newPatient(), '2024-01-01T00:00:00Z');
     const data = await graphqlOk(service.url, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Encounter { id classCode } } }`, {
       reps: [{ __typename: 'Encounter', id }, { __typename: 'Encounter', id: randomUUID() }, { __typename: 'Encounter', id: 'not-a-uuid' }],
     });
     expect(data._entities).toEqual([{ id, classCode: 'AMB' }, null, null]);
   });
 
-  it('answers a Patient it has never seen with an empty encounter list', async () => {
-    const data = await graphqlOk(service.url, `{ _entities(representations: [{ __typename: "Patient", id: "${randomUUID()}" }]) { ... on Patient { encounters { totalCount edges { node { id } } } } } }`);
-    expect(data._entities).toEqual([{ encounters: { totalCount: 0, edges: [] } }]);
+  it('answers a visible Patient without encounters with an empty list, and an unknown one like a hidden one (null)', async () => {
+    const query = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { encounters { totalCount edges { node { id } } } } } }`;
+    expect((await graphqlOk(service.url, query, { id: await newPatient() }))._entities).toEqual([{ encounters: { totalCount: 0, edges: [] } }]);
+    expect((await graphqlOk(service.url, query, { id: randomUUID() }))._entities).toEqual([{ encounters: null }]);
   });
 
   describe('rejects bad input with BAD_USER_INPUT naming the field, and writes nothing', () => {
-    const patientId = randomUUID();
-    const valid = { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-02-01T10:00:00Z' };
+    let patientId: string;
+    let valid: Record<string, unknown>;
+    beforeAll(async () => {
+      patientId = await newPatient();
+      valid = { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-02-01T10:00:00Z' };
+    });
     const cases: [string, Record<string, unknown>, string][] = [
       ['a patientId that is not a UUID', { patientId: 'patient-1' }, 'patientId'],
       ['an organizationId that is not a UUID', { organizationId: '12345' }, 'organizationId'],
@@ -142,8 +159,125 @@ describe('clinical subgraph: encounters', () => {
     });
 
     it('accepts the same input once corrected (the cases above fail only for their own reason)', async () => {
-      await record(patientId, valid.periodStart);
+      await record(patientId, valid.periodStart as string);
       expect(await countOf(patientId)).toBe(1);
+    });
+  });
+  describe('access: who sees and records encounters', () => {
+    let otherOrganizationId: string;
+    let stranger: UserPrincipal; // a physician of an organization the patient is not registered at
+    beforeAll(async () => {
+      otherOrganizationId = await insertOrganization(db.url);
+      stranger = staff('physician', otherOrganizationId);
+    });
+
+    const ENCOUNTER = `query ($id: ID!) { encounter(id: $id) { id } }`;
+    const ENTITIES = `query ($id: ID!) { _entities(representations: [{ __typename: "Encounter", id: $id }]) { ... on Encounter { id } } }`;
+    const LIST = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { encounters { totalCount edges { node { id } } } } } }`;
+    /** What `principal` gets for one encounter: by id, as a reference, and in the patient's list. */
+    const seenBy = async (principal: UserPrincipal, patientId: string, encounterId: string) => {
+      const [byId, entity, list] = await Promise.all([
+        callOk(service.url, ENCOUNTER, { id: encounterId }, { principal }),
+        callOk(service.url, ENTITIES, { id: encounterId }, { principal }),
+        callOk(service.url, LIST, { id: patientId }, { principal }),
+      ]);
+      return { byId: byId.encounter, entity: entity._entities[0], list: list._entities[0].encounters };
+    };
+    const NOTHING = { byId: null, entity: null, list: null };
+    const auditRows = (patientId: string, actor: UserPrincipal) => withSql(db.url, (sql) =>
+      sql(`select action, outcome, record_types, purpose, detail from audit.event where patient_id = $1 and actor_id = $2 order by id`, [patientId, actor.userId]));
+    const encounterRows = (patientId: string) => service.orm.em.fork().count(Encounter, { patientId });
+
+    it('hides encounters from a physician of an unrelated organization, exactly like unknown ones', async () => {
+      const patientId = await newPatient();
+      const { id } = await record(patientId, '2024-04-01T08:00:00Z');
+      expect(await seenBy(physician, patientId, id)).toEqual({ byId: { id }, entity: { id }, list: { totalCount: 1, edges: [{ node: { id } }] } });
+      expect(await seenBy(stranger, patientId, id)).toEqual(NOTHING);
+    });
+
+    it("shows them to that organization once the patient consents to share the clinical record", async () => {
+      const patientId = await newPatient();
+      const { id } = await record(patientId, '2024-04-02T08:00:00Z');
+      const colleague = staff('physician', otherOrganizationId);
+      expect(await seenBy(colleague, patientId, id)).toEqual(NOTHING);
+      await insertConsent(db.url, patientId, otherOrganizationId, 'clinical');
+      expect(await seenBy(colleague, patientId, id)).toEqual({ byId: { id }, entity: { id }, list: { totalCount: 1, edges: [{ node: { id } }] } });
+    });
+
+    it('shows billing staff no encounters, even of patients registered at their organization', async () => {
+      const patientId = await newPatient();
+      const { id } = await record(patientId, '2024-04-03T08:00:00Z');
+      expect(await seenBy(staff('billing', organizationId), patientId, id)).toEqual(NOTHING);
+      // the patient sees their own
+      expect((await seenBy(patientUser(patientId), patientId, id)).byId).toEqual({ id });
+    });
+
+    it('lets only physicians and nurses record encounters (FORBIDDEN otherwise), and writes nothing', async () => {
+      const patientId = await newPatient();
+      const input = { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-04T08:00:00Z' };
+      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), staff('compliance', organizationId), patientUser(patientId)]) {
+        const response = await call(service.url, RECORD, { input }, { principal });
+        expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      }
+      expect(await encounterRows(patientId)).toBe(0);
+      await callOk(service.url, RECORD, { input }, { principal: staff('nurse', organizationId) });
+      expect(await encounterRows(patientId)).toBe(1);
+    });
+
+    it("refuses an encounter for another organization than the caller's (FORBIDDEN on organizationId)", async () => {
+      const patientId = await newPatient();
+      const response = await graphql(service.url, RECORD, {
+        input: { patientId, organizationId: otherOrganizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-05T08:00:00Z' },
+      });
+      expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'organizationId' });
+      expect(await encounterRows(patientId)).toBe(0);
+    });
+
+    it('answers an encounter for a hidden patient like an unknown patient (NOT_FOUND on patientId), and writes nothing', async () => {
+      const hidden = await insertPatient(db.url, [otherOrganizationId]);
+      for (const patientId of [hidden, randomUUID()]) {
+        const response = await graphql(service.url, RECORD, {
+          input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-06T08:00:00Z' },
+        });
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
+        expect(response.errors?.[0].message).not.toContain(patientId);
+        expect(await encounterRows(patientId)).toBe(0);
+      }
+      expect((await auditRows(hidden, physician)).filter((row) => row.action === 'write')).toEqual([]);
+    });
+
+    it("audits a list read as one 'read' row for the patient, naming Encounter", async () => {
+      const patientId = await newPatient();
+      await record(patientId, '2024-04-07T08:00:00Z');
+      await record(patientId, '2024-04-08T08:00:00Z');
+      const reader = staff('physician', organizationId);
+      expect((await seenBy(reader, patientId, randomUUID())).list.totalCount).toBe(2);
+      const reads = (await auditRows(patientId, reader)).filter((row) => row.action === 'read');
+      expect(reads).toEqual([{ action: 'read', outcome: 'success', record_types: ['Encounter'], purpose: 'treatment', detail: { records: 2 } }]);
+    });
+
+    it("audits a refused read of an existing encounter as 'denied'", async () => {
+      const patientId = await newPatient();
+      const { id } = await record(patientId, '2024-04-09T08:00:00Z');
+      const outsider = staff('physician', otherOrganizationId);
+      expect((await callOk(service.url, ENCOUNTER, { id }, { principal: outsider })).encounter).toBeNull();
+      const rows = await auditRows(patientId, outsider);
+      expect(rows).toEqual([expect.objectContaining({ outcome: 'denied', record_types: ['Encounter'] })]);
+      // an id that exists nowhere leaves no row about anybody
+      const before = await withSql(db.url, (sql) => sql(`select count(*)::int as n from audit.event where actor_id = $1`, [outsider.userId]));
+      expect((await callOk(service.url, ENCOUNTER, { id: randomUUID() }, { principal: outsider })).encounter).toBeNull();
+      expect(await withSql(db.url, (sql) => sql(`select count(*)::int as n from audit.event where actor_id = $1`, [outsider.userId]))).toEqual(before);
+    });
+
+    it("audits recordEncounter as a 'write' row in the same transaction", async () => {
+      const patientId = await newPatient();
+      const writer = staff('physician', organizationId);
+      const { id } = await callOk(service.url, RECORD, {
+        input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-10T08:00:00Z' },
+      }, { principal: writer }).then((d) => d.recordEncounter);
+      expect(id).toBeDefined();
+      const writes = (await auditRows(patientId, writer)).filter((row) => row.action === 'write');
+      expect(writes).toEqual([{ action: 'write', outcome: 'success', record_types: ['Encounter'], purpose: 'treatment', detail: { operation: 'create' } }]);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseReference, resourceId, type FhirResource, type RunningSubgraph } from '@caregraph/platform';
@@ -5,7 +6,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Bundle, Encounter as FhirEncounter } from '@medplum/fhirtypes';
 import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertOrganization, patientUser, staff, withSql } from '../../../../test/support/principals';
+import { graphql, graphqlOk, startTestSubgraph, type CallOptions } from '../../../../test/support/services';
+import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { Encounter } from '../encounter/encounter.entity';
 import { clinicalSubgraph } from '../subgraph';
 import { clinicalIngestor } from './clinical.ingestor';
@@ -16,7 +19,10 @@ const FIXTURE = 'Coleman_Ortiz_70e00093-a3d5-42bc-8186-eface8432c02.json';
 
 describe('clinical subgraph: FHIR ingestor', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let patients: RunningSubgraph;
   let service: RunningSubgraph;
+  // a physician of the organization the imported patient is registered at (the import itself grants no access)
+  let physician: ReturnType<typeof staff>;
   const bundle = JSON.parse(readFileSync(path.join(FIXTURES, FIXTURE), 'utf8')) as Bundle;
   const resources = bundle.entry!.map((entry) => entry.resource as FhirResource);
   const view = bundleViewOf(resources);
@@ -29,10 +35,20 @@ describe('clinical subgraph: FHIR ingestor', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('clinical_ingest');
+    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
     service = await startTestSubgraph(clinicalSubgraph, db.url);
+    const organizationId = await insertOrganization(db.url);
+    physician = staff('physician', organizationId);
+    // the bundle's patient as the patients importer would leave it: a record, registered at the organization
+    await withSql(db.url, async (sql) => {
+      await sql(`insert into patients.patient (id, sort_name) values ($1, 'imported patient')`, [patientId]);
+      await sql(`insert into patients.patient_registration (id, patient_id, organization_id, mrn) values ($1, $2, $3, 'IMPORTED-1')`,
+        [randomUUID(), patientId, organizationId]);
+    });
   });
   afterAll(async () => {
     await service?.close();
+    await patients?.close();
     await db?.drop();
   });
 
@@ -62,13 +78,31 @@ describe('clinical subgraph: FHIR ingestor', () => {
     }
   });
 
+  const PATIENT_ENCOUNTERS = `{ _entities(representations: [{ __typename: "Patient", id: "${patientId}" }]) {
+    ... on Patient { encounters(first: 100) { totalCount edges { node { id periodStart } } } } } }`;
+
   it("serves the imported encounters as the patient's list, newest first", async () => {
-    const data = await graphqlOk(service.url, `{ _entities(representations: [{ __typename: "Patient", id: "${patientId}" }]) {
-      ... on Patient { encounters(first: 100) { totalCount edges { node { id periodStart } } } } } }`);
+    const data = await graphqlOk(service.url, PATIENT_ENCOUNTERS, {}, { principal: physician });
     const { totalCount, edges } = data._entities[0].encounters;
     expect(totalCount).toBe(encounters.length);
     const starts = edges.map((e: any) => e.node.periodStart);
     expect(starts).toEqual([...starts].sort().reverse());
+  });
+
+  it('serves them to the patient too, and to nobody the policy does not open them to', async () => {
+    const asPatient = await graphqlOk(service.url, PATIENT_ENCOUNTERS, {}, { principal: patientUser(patientId) });
+    expect(asPatient._entities[0].encounters.totalCount).toBe(encounters.length);
+
+    const strangers: CallOptions['principal'][] = [
+      staff('physician', await insertOrganization(db.url)), // not registered there, no consent
+      patientUser(randomUUID()), // another patient
+      staff('billing', physician.organizationId!), // registered, but clinical is not billing's
+    ];
+    for (const principal of strangers) {
+      const response = await graphql(service.url, PATIENT_ENCOUNTERS, {}, { principal });
+      expect(response.errors).toBeUndefined();
+      expect(response.data._entities).toEqual([{ encounters: null }]);
+    }
   });
 
   it('applies changes of a re-sent Encounter (status, end) to the same row', async () => {

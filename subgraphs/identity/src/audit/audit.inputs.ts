@@ -1,5 +1,5 @@
 import { AuditActionEnum, AuditOutcomeEnum, PageArgs, type AuditAction, type AuditOutcome } from '@caregraph/platform';
-import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID } from 'type-graphql';
 
 @ArgsType()
@@ -27,4 +27,8 @@ export class AuditEventsArgs extends PageArgs {
   @Field(() => [AuditActionEnum], { nullable: true, description: 'Only events with any of these actions' })
   @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(20)
   action?: AuditAction[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only break-glass starts and the reads and writes made under break-glass (the ones to review)' })
+  @IsOptional() @IsBoolean()
+  breakGlass?: boolean | null;
 }

@@ -22,9 +22,12 @@ export class AuditService {
       to: args.to ?? null,
       outcome: args.outcome ?? null,
       action: args.action ?? null,
+      breakGlass: args.breakGlass ?? null,
       first: args.first,
       after: args.after ?? null,
     });
+    // reading the audit log is itself an access worth recording (one row per request, written at its end)
+    this.ctx.access.audit.noteRead(args.patientId?.toLowerCase() ?? null, 'AuditEvent', page.edges.length);
     return { ...page, edges: page.edges.map(({ node, cursor }) => ({ cursor, node: withoutDetail(node) })) };
   }
 }

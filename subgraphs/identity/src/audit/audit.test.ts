@@ -21,8 +21,8 @@ const adminA = user('admin-a', 'org_admin', ORG_A);
 const patient1 = user('pat-1', 'patient', null, PATIENT_1);
 const partnerA: Principal = { kind: 'client', clientId: 'partner-a', organizationId: ORG_A, scopes: ['system/*.read'] };
 
-const EVENTS = `query ($actorId: String, $patientId: ID, $from: DateTimeISO, $to: DateTimeISO, $outcome: AuditOutcome, $action: [AuditAction!], $first: Int, $after: String) {
-  auditEvents(actorId: $actorId, patientId: $patientId, from: $from, to: $to, outcome: $outcome, action: $action, first: $first, after: $after) {
+const EVENTS = `query ($actorId: String, $patientId: ID, $from: DateTimeISO, $to: DateTimeISO, $outcome: AuditOutcome, $action: [AuditAction!], $breakGlass: Boolean, $first: Int, $after: String) {
+  auditEvents(actorId: $actorId, patientId: $patientId, from: $from, to: $to, outcome: $outcome, action: $action, breakGlass: $breakGlass, first: $first, after: $after) {
     edges { cursor node { id occurredAt service requestId actorType actorId actorRole actorOrganizationId action outcome patientId recordTypes purpose breakGlass } }
     pageInfo { hasNextPage hasPreviousPage endCursor }
   }
@@ -33,11 +33,13 @@ describe('identity: the audit log for compliance officers', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let service: RunningSubgraph;
   let middle: string;
+  /** Just after the seeded rows: the officers' own reads of the log (audited too) come later. */
+  let sealed: string;
   const em = () => service.orm.em.fork() as EntityManager;
   const read = (actor: Principal, patientId: string | null, extra: Partial<AuditEvent> = {}): AuditEvent =>
     ({ service: 'clinical', requestId: 'req-1', actor, action: 'read', outcome: 'success', patientId, recordTypes: ['Observation'], ...extra });
   const events = async (principal: Principal, variables: Record<string, unknown> = {}) =>
-    (await graphqlOk(service.url, EVENTS, { first: 50, ...variables }, { principal })).auditEvents;
+    (await graphqlOk(service.url, EVENTS, { first: 50, to: sealed, ...variables }, { principal })).auditEvents;
   const ids = async (principal: Principal, variables: Record<string, unknown> = {}) =>
     (await events(principal, variables)).edges.map((edge: { node: { id: string } }) => edge.node.id);
 
@@ -63,6 +65,9 @@ describe('identity: the audit log for compliance officers', () => {
       { service: 'identity', actor: { type: 'user', id: 'phys-a', role: 'physician', organizationId: ORG_A }, action: 'login_failed', outcome: 'failure' }, // 8
       read(billingB, PATIENT_2, { recordTypes: ['Claim'] }), // 9
     ]);
+    [{ t: sealed }] = await sql(`select to_char((date_trunc('milliseconds', max(occurred_at)) + interval '1 millisecond') at time zone 'UTC',
+                                        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t from audit.event`);
+    await sql(`do $$ begin while clock_timestamp() < '${sealed}'::timestamptz loop end loop; end $$`);
   });
   afterAll(async () => {
     await service?.close();
@@ -127,6 +132,23 @@ describe('identity: the audit log for compliance officers', () => {
       ['3', 'READ', false],
     ]);
     expect(edges[1].node.purpose).toBe('emergency');
+  });
+
+  it('lists what to review after break-glass: the break-glass itself and every read under it', async () => {
+    expect(await ids(complianceA, { breakGlass: true })).toEqual(['5', '4']);
+    expect(await ids(complianceA, { breakGlass: false })).toEqual(['8', '7', '6', '3', '1']);
+    expect(await ids(complianceB, { breakGlass: true })).toEqual([]);
+  });
+
+  it("records each look at the audit log as a read of the officer's organization's trail", async () => {
+    await graphqlOk(service.url, EVENTS, { first: 50, patientId: PATIENT_2, to: sealed }, { principal: complianceA, headers: { 'x-request-id': 'look-at-log-1' } });
+    const rows = await em().getConnection().execute(
+      `select actor_id, actor_role, action, outcome, patient_id::text as patient_id, record_types, detail->>'records' as records
+       from audit.event where request_id = 'look-at-log-1'`);
+    expect(rows).toEqual([{ actor_id: 'compliance-a', actor_role: 'compliance', action: 'read', outcome: 'success', patient_id: PATIENT_2, record_types: ['AuditEvent'], records: '3' }]);
+    // and the officer finds their own look when they search past the seeded rows
+    expect((await events(complianceA, { to: null, actorId: 'compliance-a' })).edges.map((edge: { node: { recordTypes: string[] } }) => edge.node.recordTypes))
+      .toContainEqual(['AuditEvent']);
   });
 
   it('paginates with cursors, without repeats or gaps', async () => {

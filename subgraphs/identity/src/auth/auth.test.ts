@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import {
-  ASSERTION_HEADER, generateSigningKeyPair, startSubgraphServer, verifyAccessToken, type RunningSubgraph,
+  ASSERTION_HEADER, generateSigningKeyPair, startSubgraphServer, verifyAccessToken, type Principal, type RunningSubgraph,
 } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '../../../../test/support/database';
+import { staff } from '../../../../test/support/principals';
 import { graphql, testAssertionKeys } from '../../../../test/support/services';
 import { ApiClient } from '../client/api-client.entity';
 import { Session } from '../session/session.entity';
@@ -279,22 +280,36 @@ describe('identity: sign-in, sessions and client credentials over HTTP', () => {
     });
   });
 
-  /** As the gateway calls: with its assertion for an anonymous caller. */
-  const anonymous = async () => ({ [ASSERTION_HEADER]: await (await testAssertionKeys()).signer.sign({ kind: 'anonymous' }, 'identity', 'test') });
+  /** The gateway's assertion of `principal`, addressed to this service. */
+  const asserting = async (principal: Principal) => ({ [ASSERTION_HEADER]: await (await testAssertionKeys()).signer.sign(principal, 'identity', 'test') });
+  /** An assertion of an anonymous caller: the gateway no longer sends one, and the service refuses it too. */
+  const anonymous = () => asserting({ kind: 'anonymous' });
 
   it('GraphQL refuses anonymous callers with UNAUTHENTICATED', async () => {
     const response = await graphql(service.url, `{ me { __typename } }`, {}, { headers: await anonymous() });
+    expect(response.status).toBe(401);
     expect(response.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     const mutation = await graphql(service.url, `mutation { deactivateUser(id: "${ORG}") { id } }`, {}, { headers: await anonymous() });
+    expect(mutation.status).toBe(401);
     expect(mutation.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('GraphQL validates input before anything else, naming the field', async () => {
-    const response = await graphql(service.url, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
-      input: { email: 'not-an-email', password: PASSWORD, role: 'NURSE', displayName: 'N' },
-    }, { headers: await anonymous() });
+    const CREATE = `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`;
+    const invalid = { email: 'not-an-email', password: PASSWORD, role: 'NURSE', displayName: 'N' };
+    // an org admin (who may create accounts) is told which field is wrong, without the value
+    const response = await graphql(service.url, CREATE, { input: invalid }, { headers: await asserting(staff('org_admin', ORG)) });
+    expect(response.data).toBeNull();
     expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
     expect(JSON.stringify(response)).not.toContain('not-an-email');
+    expect(await em().count(UserAccount, { email: 'not-an-email' })).toBe(0);
+    // before the role check too: a nurse gets the same answer to invalid input...
+    const nurse = await asserting(staff('nurse', ORG));
+    const asNurse = await graphql(service.url, CREATE, { input: invalid }, { headers: nurse });
+    expect(asNurse.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+    // ...and FORBIDDEN to valid input
+    const valid = await graphql(service.url, CREATE, { input: { ...invalid, email: 'valid.nurse@hospital.test' } }, { headers: nurse });
+    expect(valid.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('never writes passwords, tokens, secrets or emails to the log', () => {

@@ -1,4 +1,4 @@
-import { createLogger, generateSigningKeyPair, type Principal, type RunningSubgraph } from '@caregraph/platform';
+import { createLogger, createRequestContext, generateSigningKeyPair, type Principal, type RunningSubgraph } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
@@ -211,10 +211,10 @@ describe('identity: account administration through GraphQL', () => {
   });
 
   it('services take the principal from a hand-built RequestContext too', async () => {
-    const ctx = createIdentityContext({ requestId: 'r', log: createLogger('identity', 'silent'), em: em(), principal: adminA }, options);
+    const ctx = createIdentityContext(createRequestContext({ service: 'identity', requestId: 'r', log: createLogger('identity', 'silent'), em: em(), principal: adminA }), options);
     const me = await ctx.users.me();
     expect(me).toBeInstanceOf(UserAccount);
-    const nurseCtx = createIdentityContext({ requestId: 'r', log: createLogger('identity', 'silent'), em: em(), principal: physicianA }, options);
+    const nurseCtx = createIdentityContext(createRequestContext({ service: 'identity', requestId: 'r', log: createLogger('identity', 'silent'), em: em(), principal: physicianA }), options);
     await expect(nurseCtx.apiClients.create({ name: 'x', scopes: ['system/Claim.read'] })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
   });
 

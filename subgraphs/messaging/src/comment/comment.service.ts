@@ -1,24 +1,29 @@
-import { badInput, findPage, notFound, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
+import { CLINICIAN_ROLES, badInput, findByIds, findPage, notFound, orderByIds, requireStaff, toConnection, type Connection, type RequestContext } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { ChartComment } from './comment.entity';
 import type { AddChartCommentInput, PatientChartCommentsArgs } from './comment.inputs';
 
-const EMPTY_PAGE = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
-
 /** Comments on patients' charts. Deleted comments are invisible to every read. */
 export class ChartCommentService {
   constructor(private readonly ctx: RequestContext) {}
 
-  /** Ids that are not UUIDs cannot exist (and would make Postgres fail the whole batch). */
-  findByIds(ids: readonly string[]): Promise<ChartComment[]> {
-    return findByIds(this.ctx.em, ChartComment, ids, { deletedAt: null });
+  /**
+   * Comments by id, in id order: null where unknown, deleted, or where the caller may not see the
+   * patient's clinical record (comments are clinical discussion).
+   */
+  async visibleByIds(ids: readonly string[]): Promise<(ChartComment | null)[]> {
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, ChartComment, ids, { deletedAt: null }));
+    return this.ctx.access.visible(rows, 'clinical', 'ChartComment', (comment) => comment.patientId);
   }
 
-  /** A patient's comments, newest first; optionally those pinned to one kind of record, or to one record. */
-  async listForPatient(patientId: string, args: PatientChartCommentsArgs, includeCount: boolean): Promise<Connection<ChartComment>> {
+  /**
+   * A patient's comments, newest first; optionally those pinned to one kind of record, or to one
+   * record. Null when the caller may not see the patient's clinical record.
+   */
+  async listForPatient(patientId: string, args: PatientChartCommentsArgs, includeCount: boolean): Promise<Connection<ChartComment> | null> {
     if (args.anchorId && !args.anchorType) throw badInput('anchorType', 'anchorType is required with anchorId');
-    if (!isUuid(patientId)) return EMPTY_PAGE;
+    if (!isUuid(patientId) || !(await this.ctx.access.check(patientId, 'clinical', 'ChartComment'))) return null;
     const where: FilterQuery<ChartComment> = { patientId, deletedAt: null };
     if (args.anchorType) where.anchorType = args.anchorType;
     if (args.anchorId) where.anchorId = args.anchorId;
@@ -29,15 +34,19 @@ export class ChartCommentService {
       orderBy: { createdAt: 'desc', id: 'asc' },
       includeCount,
     });
+    if (page.items.length) this.ctx.access.noteRead(patientId, 'clinical', 'ChartComment', page.items.length);
     return toConnection(page);
   }
 
+  /** A clinician comments on a chart they may see (including under break-glass, flagged in the audit log). */
   async add(input: AddChartCommentInput): Promise<ChartComment> {
+    const clinician = requireStaff(this.ctx.principal, CLINICIAN_ROLES, 'comment on charts');
     const patientId = input.patientId.toLowerCase();
+    await this.ctx.access.requireWrite(patientId, 'clinical', 'ChartComment', 'patientId', () => true);
     if (input.parentId) {
-      const [parent] = await this.findByIds([input.parentId]);
+      // only on this chart: a comment elsewhere answers like a missing one (it may be on a chart the caller cannot see)
+      const [parent] = await findByIds(this.ctx.em, ChartComment, [input.parentId], { deletedAt: null, patientId });
       if (!parent) throw notFound('ChartComment', 'parentId');
-      if (parent.patientId !== patientId) throw badInput('parentId', "parentId must be a comment on the same patient's chart");
     }
     const comment = this.ctx.em.create(ChartComment, {
       patientId,
@@ -45,11 +54,11 @@ export class ChartCommentService {
       parentId: input.parentId?.toLowerCase() ?? null,
       anchorType: input.anchor?.type ?? null,
       anchorId: input.anchor?.id.toLowerCase() ?? null,
-      // author and organization come from the signed-in principal once sign-in exists
+      // the practitioner record of the author arrives with the messaging issue (accounts link to practitioners)
       authorPractitionerId: null,
-      organizationId: null,
+      organizationId: clinician.organizationId,
     });
-    await this.ctx.em.flush();
+    await this.ctx.access.flushAudited(this.ctx.em, patientId, 'clinical', 'ChartComment', { operation: 'create' });
     return comment;
   }
 }

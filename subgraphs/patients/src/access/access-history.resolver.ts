@@ -83,7 +83,13 @@ export class PatientAccessHistoryResolver {
     if (principal.kind === 'anonymous') throw unauthenticated();
     // the patient (own record) or a compliance officer of an organization with an active registration
     const allowed = await patientsManagedBy(ctx.em, principal, [patient.id], ['compliance']);
-    if (!allowed.has(patient.id.toLowerCase())) throw forbidden('Not allowed to see who accessed this patient\'s record');
-    return patientAccessHistory(ctx.em, patient.id.toLowerCase(), { first: args.first, after: args.after ?? null });
+    if (!allowed.has(patient.id.toLowerCase())) {
+      ctx.access.audit.noteDenied(patient.id.toLowerCase(), 'AuditEvent');
+      throw forbidden('Not allowed to see who accessed this patient\'s record');
+    }
+    const history = await patientAccessHistory(ctx.em, patient.id.toLowerCase(), { first: args.first, after: args.after ?? null });
+    // who looked at who looked: recorded like any other read
+    ctx.access.audit.noteRead(patient.id.toLowerCase(), 'AuditEvent', history.edges.length);
+    return history;
   }
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit, type AuditEvent, type Principal, type RunningSubgraph } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertOrganization, insertPatient, withSql } from '../../../../test/support/principals';
+import { graphql, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../subgraph';
 
 describe('patients subgraph: Patient.accessHistory', () => {
@@ -32,29 +33,28 @@ describe('patients subgraph: Patient.accessHistory', () => {
   let physicianHome: Principal;
   let physicianElsewhere: Principal;
   let billingElsewhere: Principal;
+  // the audit ids of the 8 accesses seeded for this test's alice and bob, in order (seeded[0] is "1" below)
+  let seeded: string[];
+  const ids = (...numbers: number[]) => numbers.map((n) => seeded[n - 1]);
 
   beforeAll(async () => {
     db = await createTestDatabase('access_history');
     service = await startTestSubgraph(patientsSubgraph, db.url);
-    const patient = `mutation ($family: String!) { createPatient(input: { names: [{ family: $family }], gender: FEMALE }) { id } }`;
-    alice = (await graphqlOk(service.url, patient, { family: 'Alpha' })).createPatient.id;
-    bob = (await graphqlOk(service.url, patient, { family: 'Beta' })).createPatient.id;
-    const org = `mutation ($name: String!) { createOrganization(input: { name: $name, type: HOSPITAL }) { id } }`;
-    homeId = (await graphqlOk(service.url, org, { name: 'Home' })).createOrganization.id;
-    formerId = (await graphqlOk(service.url, org, { name: 'Former' })).createOrganization.id;
-    elsewhereId = (await graphqlOk(service.url, org, { name: 'Elsewhere' })).createOrganization.id;
-    const register = `mutation ($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }`;
-    await graphqlOk(service.url, register, { input: { patientId: alice, organizationId: homeId, mrn: 'H1' } });
-    const former = (await graphqlOk(service.url, register, { input: { patientId: alice, organizationId: formerId, mrn: 'F1' } })).registerPatient.id;
-    await graphqlOk(service.url, `mutation ($input: UpdateRegistrationInput!) { updateRegistration(input: $input) { id } }`, { input: { id: former, status: 'INACTIVE' } });
-    await graphqlOk(service.url, register, { input: { patientId: bob, organizationId: elsewhereId, mrn: 'E1' } });
-
+    homeId = await insertOrganization(db.url, 'Home');
+    formerId = await insertOrganization(db.url, 'Former');
+    elsewhereId = await insertOrganization(db.url, 'Elsewhere');
     physicianHome = user('physician', homeId);
     physicianElsewhere = user('physician', elsewhereId);
     billingElsewhere = user('billing', elsewhereId);
+  });
+  // fresh patients per test: reading a history is itself an access, recorded in that history
+  beforeEach(async () => {
+    alice = await insertPatient(db.url, [homeId, formerId]);
+    await withSql(db.url, (sql) => sql(`update patients.patient_registration set status = 'inactive' where patient_id = $1 and organization_id = $2`, [alice, formerId]));
+    bob = await insertPatient(db.url, [elsewhereId]);
     const read = (actor: Principal, patientId: string, extra: Partial<AuditEvent> = {}): AuditEvent =>
       ({ service: 'clinical', requestId: 'r', actor, action: 'read', outcome: 'success', patientId, recordTypes: ['Observation'], purpose: 'treatment', ...extra });
-    await appendAudit(em(), [
+    seeded = await appendAudit(em(), [
       read(physicianHome, alice, { recordTypes: ['Condition', 'Observation'] }), // 1
       read(billingElsewhere, alice, { action: 'denied', outcome: 'denied' }), // 2: not an access
       read(physicianHome, bob), // 3: someone else's record
@@ -78,14 +78,14 @@ describe('patients subgraph: Patient.accessHistory', () => {
     expect(response.errors).toBeUndefined();
     const { edges, pageInfo } = response.data.patient.accessHistory;
     expect(edges.map((edge: { node: Record<string, unknown> }) => [edge.node.id, edge.node.action, edge.node.actorRole, edge.node.breakGlass])).toEqual([
-      ['6', 'WRITE', 'physician', false],
-      ['5', 'READ', 'physician', true],
-      ['4', 'BREAK_GLASS', 'physician', true],
-      ['1', 'READ', 'physician', false],
+      [seeded[5], 'WRITE', 'physician', false],
+      [seeded[4], 'READ', 'physician', true],
+      [seeded[3], 'BREAK_GLASS', 'physician', true],
+      [seeded[0], 'READ', 'physician', false],
     ]);
     expect(pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, endCursor: edges[3].cursor });
     expect(edges[3].node).toEqual({
-      id: '1',
+      id: seeded[0],
       occurredAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       actorType: 'USER',
       actorId: (physicianHome as { userId: string }).userId,
@@ -101,26 +101,38 @@ describe('patients subgraph: Patient.accessHistory', () => {
     expect(edges[2].node).toMatchObject({ actorOrganization: { id: elsewhereId, name: 'Elsewhere' }, purpose: 'emergency' });
   });
 
-  it('a patient sees only their own history: another patient\'s field is FORBIDDEN, the rest resolves', async () => {
-    const response = await history(user('patient', null, alice), bob);
-    expect(response.data.patient).toEqual({ id: bob, gender: 'FEMALE', accessHistory: null });
-    expect(response.errors).toHaveLength(1);
-    expect(response.errors![0]).toMatchObject({ path: ['patient', 'accessHistory'], extensions: { code: 'FORBIDDEN' } });
-    expect(nodeIds(await history(user('patient', null, bob), bob))).toEqual(['8', '3']);
+  it("a patient sees only their own history: another patient's record is hidden (null, like an unknown id), and the attempt shows in its history", async () => {
+    const aliceUser = user('patient', null, alice);
+    const response = await history(aliceUser, bob);
+    expect([response.status, response.data, response.errors]).toEqual([200, { patient: null }, undefined]);
+    const bobs = (await history(user('patient', null, bob), bob)).data.patient.accessHistory.edges.map((edge: any) => edge.node);
+    expect(bobs.map((node: any) => node.id).slice(1)).toEqual(ids(8, 3));
+    expect(bobs[0]).toMatchObject({ actorId: (aliceUser as { userId: string }).userId, actorRole: 'patient', action: 'READ', outcome: 'DENIED', recordTypes: ['Patient'] });
   });
 
   it('compliance officers see it only where the patient has an active registration', async () => {
-    expect(nodeIds(await history(user('compliance', homeId), alice))).toEqual(['6', '5', '4', '1']);
-    expect(nodeIds(await history(user('compliance', elsewhereId), bob))).toEqual(['8', '3']);
+    expect(nodeIds(await history(user('compliance', homeId), alice))).toEqual(ids(6, 5, 4, 1));
+    expect(nodeIds(await history(user('compliance', elsewhereId), bob))).toEqual(ids(8, 3));
     for (const principal of [user('compliance', formerId), user('compliance', elsewhereId)]) {
-      const response = await history(principal, alice); // inactive registration / none
-      expect(response.data.patient.id).toBe(alice);
-      expect(response.data.patient.accessHistory).toBeNull();
-      expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      // inactive registration / none: the patient is hidden from them altogether
+      const response = await history(principal, alice);
+      expect([response.status, response.data, response.errors]).toEqual([200, { patient: null }, undefined]);
     }
   });
 
-  it('refuses everyone else: other staff roles, partner apps FORBIDDEN; anonymous UNAUTHENTICATED', async () => {
+  it('records every look at the history as a read of the record, with its purpose', async () => {
+    const officer = user('compliance', homeId);
+    await history(officer, alice);
+    await history(user('patient', null, alice), alice);
+    const edges = (await history(user('patient', null, alice), alice)).data.patient.accessHistory.edges.map((edge: any) => edge.node);
+    expect(edges.slice(0, 2)).toEqual([
+      expect.objectContaining({ actorRole: 'patient', action: 'READ', outcome: 'SUCCESS', recordTypes: ['AuditEvent', 'Patient'], purpose: 'own-record', breakGlass: false }),
+      expect.objectContaining({ actorId: (officer as { userId: string }).userId, actorRole: 'compliance', actorOrganizationId: homeId, action: 'READ', recordTypes: ['AuditEvent', 'Patient'], purpose: 'operations' }),
+    ]);
+    expect(edges.slice(2).map((node: any) => node.id)).toEqual(ids(6, 5, 4, 1));
+  });
+
+  it('refuses everyone else who may see the patient: other staff roles, partner apps FORBIDDEN; anonymous UNAUTHENTICATED (401)', async () => {
     const refused: Principal[] = [
       physicianHome, user('nurse', homeId), user('billing', homeId), user('org_admin', homeId),
       { kind: 'client', clientId: 'partner', organizationId: homeId, scopes: ['system/*.read'] },
@@ -130,19 +142,22 @@ describe('patients subgraph: Patient.accessHistory', () => {
       expect(response.data.patient).toMatchObject({ id: alice, accessHistory: null });
       expect(response.errors?.[0]).toMatchObject({ path: ['patient', 'accessHistory'], extensions: { code: 'FORBIDDEN' } });
     }
-    const anonymous = await graphql(service.url, HISTORY, { id: alice, first: 5 });
-    expect(anonymous.data.patient).toMatchObject({ id: alice, accessHistory: null });
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    for (const options of [{}, { principal: { kind: 'anonymous' } as Principal }]) {
+      const anonymous = await graphql(service.url, HISTORY, { id: alice, first: 5 }, options);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.data).toBeUndefined();
+      expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
   });
 
   it('paginates newest first with cursors', async () => {
     const patient = user('patient', null, alice);
     const first = await history(patient, alice, { first: 3 });
-    expect(nodeIds(first)).toEqual(['6', '5', '4']);
+    expect(nodeIds(first)).toEqual(ids(6, 5, 4));
     const { pageInfo } = first.data.patient.accessHistory;
     expect(pageInfo.hasNextPage).toBe(true);
     const second = await history(patient, alice, { first: 3, after: pageInfo.endCursor });
-    expect(nodeIds(second)).toEqual(['1']);
+    expect(nodeIds(second)).toEqual(ids(1));
     expect(second.data.patient.accessHistory.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     const bad = await history(patient, alice, { first: 3, after: 'bogus' });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });

@@ -3,7 +3,8 @@ import type { Principal, RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../subgraph';
-import { categoriesOfScopes, decidePatientAccess, type AccessCategory } from './access-policy';
+import { Patient } from '../patient/patient.entity';
+import { accessiblePatients, categoriesOfScopes, decidePatientAccess, type AccessCategory } from './access-policy';
 
 /**
  * The decision matrix on real Postgres. Organization A is the caller's; B is elsewhere.
@@ -90,12 +91,22 @@ describe('decidePatientAccess', () => {
     return result;
   }
 
-  const clinician = (cat: AccessCategory, breakGlass: boolean): Expect => ({
+  /**
+   * Clinicians: demographics and clinical, by registration, a consent covering clinical (a
+   * billing-only consent opens nothing to them) or their own break-glass; never billing.
+   */
+  const clinician = (cat: AccessCategory, breakGlass: boolean): Expect => cat === 'billing' ? {} : {
+    registered: 'registration',
+    consentClinical: 'consent',
+    consentAll: 'consent',
+    ...(breakGlass ? { breakGlass: 'break-glass' } : {}),
+  };
+  /** Every category by registration or a consent covering it (a partner app reading everything). */
+  const everyCategory = (cat: AccessCategory): Expect => ({
     registered: 'registration',
     ...(cat !== 'billing' ? { consentClinical: 'consent' } : {}),
     ...(cat !== 'clinical' ? { consentBilling: 'consent' } : {}),
     consentAll: 'consent',
-    ...(breakGlass && cat !== 'billing' ? { breakGlass: 'break-glass' } : {}),
   });
 
   const cases: [string, () => Principal, Record<AccessCategory, Expect>][] = [
@@ -115,7 +126,7 @@ describe('decidePatientAccess', () => {
     ['a patient (own record only, even where registered elsewhere)', () => user('patient', null, { patientId: '' }), { demographics: {}, clinical: {}, billing: {} }],
     ['a physician without an organization', () => user('physician', null, { userId: physicianId }), { demographics: {}, clinical: {}, billing: {} }],
     ['client system/*.read', () => client(['system/*.read']), {
-      demographics: clinician('demographics', false), clinical: clinician('clinical', false), billing: clinician('billing', false),
+      demographics: everyCategory('demographics'), clinical: everyCategory('clinical'), billing: everyCategory('billing'),
     }],
     ['client system/Claim.read', () => client(['system/Claim.read']), {
       demographics: { registered: 'registration', consentBilling: 'consent', consentAll: 'consent' },
@@ -153,6 +164,36 @@ describe('decidePatientAccess', () => {
     const physician = user('physician', orgA, { userId: physicianId });
     const later = new Date(now.getTime() + 2 * hour);
     expect(await decide(physician, 'clinical', later)).toEqual({ registered: 'registration', consentAll: 'consent', future: 'consent' });
+  });
+
+  it('physicians and nurses no longer see billing, even of patients registered at their organization', async () => {
+    for (const principal of [user('physician', orgA, { userId: physicianId }), user('nurse')]) {
+      const decisions = await decidePatientAccess(service.orm.em.fork(), principal, [ids.registered, ids.consentBilling, ids.consentAll], 'billing');
+      expect([...decisions.values()].every((decision) => !decision.allowed)).toBe(true);
+    }
+  });
+
+  describe('accessiblePatients (the policy as a list condition) lists exactly the patients decidePatientAccess allows', () => {
+    const later = new Date(now.getTime() + 2 * hour); // consentClinical and both break-glass windows over, `future` in force
+    const everyone: [string, () => Principal][] = [
+      ...cases.map(([label, principal]) => [label, principal] as [string, () => Principal]),
+      ['a patient with a record', () => user('patient', null, { patientId: ids.consentAll })],
+    ];
+    it.each(everyone)('%s', async (_label, makePrincipal) => {
+      const principal = makePrincipal();
+      const keyOf = new Map(PATIENTS.map((key) => [ids[key], key]));
+      for (const at of [now, later]) {
+        for (const category of CATEGORIES) {
+          const condition = accessiblePatients(principal, category, at);
+          const listed = condition
+            ? await service.orm.em.fork().find(Patient, { $and: [condition, { id: { $in: PATIENTS.map((key) => ids[key]) } }] })
+            : [];
+          const decided = await decide(principal, category, at);
+          expect({ at: at.toISOString(), category, patients: listed.map((patient) => keyOf.get(patient.id)).sort() })
+            .toEqual({ at: at.toISOString(), category, patients: Object.keys(decided).sort() });
+        }
+      }
+    });
   });
 
   it('a revocation counts from the very next decision', async () => {

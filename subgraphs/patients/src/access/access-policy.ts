@@ -1,20 +1,11 @@
-import type { Principal } from '@caregraph/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  ACCESS_CATEGORIES, DENIED, type AccessBasis, type AccessCategory, type AccessDecision, type AccessPolicyFunction, type Principal,
+} from '@caregraph/platform';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
+import type { Patient } from '../patient/patient.entity';
 
-/** The parts of a patient record access is decided on. */
-export const ACCESS_CATEGORIES = ['demographics', 'clinical', 'billing'] as const;
-export type AccessCategory = (typeof ACCESS_CATEGORIES)[number];
-
-/** Why access is allowed; null when it is not. */
-export type AccessBasis = 'own-record' | 'registration' | 'consent' | 'break-glass';
-
-export interface AccessDecision {
-  allowed: boolean;
-  basis: AccessBasis | null;
-}
-
-export const DENIED: AccessDecision = Object.freeze({ allowed: false, basis: null });
+export { ACCESS_CATEGORIES, DENIED, type AccessBasis, type AccessCategory, type AccessDecision };
 
 /**
  * The consent categories that cover an access category: `all` covers clinical and billing; a
@@ -67,6 +58,9 @@ interface OrganizationRule {
   breakGlassUserId: string | null;
 }
 
+/** What clinicians may read of a patient they may see. */
+const CLINICIAN_CATEGORIES: readonly AccessCategory[] = ['demographics', 'clinical'];
+
 /** Break-glass opens what emergency care needs, never billing. */
 const BREAK_GLASS_CATEGORIES: readonly AccessCategory[] = ['demographics', 'clinical'];
 
@@ -91,10 +85,12 @@ function ruleFor(principal: Principal, category: AccessCategory): OrganizationRu
   switch (principal.role) {
     case 'physician':
     case 'nurse':
+      // clinicians: who the patient is and the clinical record; claims are billing's (minimum necessary)
+      if (category === 'billing') return null;
       return {
         organizationId,
         registration: true,
-        consentCategories: consentCategoriesFor(category, ACCESS_CATEGORIES),
+        consentCategories: consentCategoriesFor(category, CLINICIAN_CATEGORIES),
         breakGlassUserId: BREAK_GLASS_CATEGORIES.includes(category) ? principal.userId : null,
       };
     case 'billing':
@@ -192,4 +188,38 @@ export async function decidePatientAccess(
 /** One patient's decision (a batch of one). */
 export async function decideOnePatient(em: EntityManager, principal: Principal, patientId: string, category: AccessCategory, now = new Date()): Promise<AccessDecision> {
   return (await decidePatientAccess(em, principal, [patientId], category, now)).get(patientId.toLowerCase()) ?? DENIED;
+}
+
+/** The policy as the subgraph server runs it (in-process here, over HTTP for the other subgraphs). */
+export const patientAccessPolicy = (em: EntityManager): AccessPolicyFunction => (principal, patientIds, category) =>
+  decidePatientAccess(em, principal, patientIds, category);
+
+/**
+ * The same policy as a condition on Patient, for lists (search, worklists): the patients
+ * `principal` may see `category` of at `now`, answered by the database with the same indexes.
+ * `null`: the principal may see no patient's `category` through a list.
+ */
+export function accessiblePatients(principal: Principal, category: AccessCategory, now: Date = new Date()): FilterQuery<Patient> | null {
+  if (principal.kind === 'user' && principal.role === 'patient') return principal.patientId ? { id: principal.patientId.toLowerCase() } : null;
+  const rule = ruleFor(principal, category);
+  if (!rule) return null;
+  const or: FilterQuery<Patient>[] = [];
+  if (rule.registration) or.push({ registrationRows: { $some: { organization: rule.organizationId, status: 'active' } } } as FilterQuery<Patient>);
+  if (rule.consentCategories.length) {
+    or.push({
+      consentRows: {
+        $some: {
+          organization: rule.organizationId,
+          category: { $in: [...rule.consentCategories] },
+          revokedAt: null,
+          grantedAt: { $lte: now },
+          $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+        },
+      },
+    } as FilterQuery<Patient>);
+  }
+  if (rule.breakGlassUserId) {
+    or.push({ breakGlassRows: { $some: { userId: rule.breakGlassUserId, startedAt: { $lte: now }, expiresAt: { $gt: now } } } } as FilterQuery<Patient>);
+  }
+  return or.length ? { $or: or } : null;
 }

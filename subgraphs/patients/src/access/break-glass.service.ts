@@ -1,5 +1,6 @@
 import { appendAudit, badInput, forbidden, notFound, unauthenticated, type RequestContext } from '@caregraph/platform';
 import { LockMode } from '@mikro-orm/postgresql';
+import { validate as isUuid } from 'uuid';
 import { Patient } from '../patient/patient.entity';
 import { decideOnePatient } from './access-policy';
 import { BREAK_GLASS_MINUTES, BreakGlassAccess } from './break-glass.entity';
@@ -9,7 +10,26 @@ import type { BreakGlassArgs } from './break-glass.inputs';
 export class BreakGlassService {
   constructor(private readonly ctx: RequestContext) {}
 
+  /** Starts break-glass; a refusal (role, unknown patient, not needed, bad reason) is audited too. */
   async start(args: BreakGlassArgs): Promise<BreakGlassAccess> {
+    try {
+      return await this.open(args);
+    } catch (error) {
+      const code = (error as { extensions?: { code?: string } }).extensions?.code;
+      if (code) {
+        await this.ctx.access.audit.record({
+          action: 'break_glass',
+          outcome: 'denied',
+          patientId: isUuid(args.patientId) ? args.patientId.toLowerCase() : null,
+          purpose: 'break-glass',
+          detail: { code },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async open(args: BreakGlassArgs): Promise<BreakGlassAccess> {
     const { principal } = this.ctx;
     if (principal.kind === 'anonymous') throw unauthenticated();
     if (principal.kind !== 'user' || (principal.role !== 'physician' && principal.role !== 'nurse')) {

@@ -56,7 +56,10 @@ export class ConsentService {
     const { principal } = this.ctx;
     if (principal.kind === 'anonymous') throw unauthenticated();
     const managed = await patientsManagedBy(em, principal, [patientId], CONSENT_MANAGERS);
-    if (!managed.has(patientId.toLowerCase())) throw forbidden('Not allowed to manage this patient\'s consents');
+    if (!managed.has(patientId.toLowerCase())) {
+      this.ctx.access.audit.noteDenied(patientId.toLowerCase(), 'Consent');
+      throw forbidden('Not allowed to manage this patient\'s consents');
+    }
   }
 
   async grant(input: GrantConsentInput): Promise<PatientConsent> {
@@ -89,6 +92,7 @@ export class ConsentService {
         grantedById: actor.id,
       });
       await em.flush();
+      await this.ctx.access.recordWrite(em, patientId, 'demographics', 'Consent', { operation: 'grant', consentId: consent.id, category: input.category });
       return consent;
     });
   }
@@ -106,6 +110,7 @@ export class ConsentService {
       consent.revokedByType = actor.type;
       consent.revokedById = actor.id;
       await em.flush();
+      await this.ctx.access.recordWrite(em, consent.patient.id, 'demographics', 'Consent', { operation: 'revoke', consentId: consent.id });
       return consent;
     });
   }

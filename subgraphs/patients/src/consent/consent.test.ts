@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
+import { insertOrganization, insertPatient } from '../../../../test/support/principals';
 import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../subgraph';
 
@@ -26,14 +27,10 @@ describe('patients subgraph: consent', () => {
   beforeAll(async () => {
     db = await createTestDatabase('consent');
     service = await startTestSubgraph(patientsSubgraph, db.url);
-    const patient = `mutation ($family: String!) { createPatient(input: { names: [{ family: $family, given: ["Con"] }], gender: FEMALE }) { id } }`;
-    patientId = (await graphqlOk(service.url, patient, { family: 'One' })).createPatient.id;
-    otherPatientId = (await graphqlOk(service.url, patient, { family: 'Two' })).createPatient.id;
-    homeId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "Home Clinic", type: PRACTICE }) { id } }`)).createOrganization.id;
-    elsewhereId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "Elsewhere Hospital", type: HOSPITAL }) { id } }`)).createOrganization.id;
-    const register = `mutation ($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }`;
-    await graphqlOk(service.url, register, { input: { patientId, organizationId: homeId, mrn: 'H1' } });
-    await graphqlOk(service.url, register, { input: { patientId: otherPatientId, organizationId: elsewhereId, mrn: 'E1' } });
+    homeId = await insertOrganization(db.url, 'Home Clinic', 'practice');
+    elsewhereId = await insertOrganization(db.url, 'Elsewhere Hospital');
+    patientId = await insertPatient(db.url, [homeId]);
+    otherPatientId = await insertPatient(db.url, [elsewhereId]);
     self = user('patient', null, patientId, 'patient-user');
   });
   afterAll(async () => {
@@ -132,16 +129,39 @@ describe('patients subgraph: consent', () => {
       const { patient } = await graphqlOk(service.url, CONSENTS, { id: otherPatientId }, { principal: viewer });
       expect(patient.consents).toEqual(expected);
     }
-    for (const [viewer, code] of [
-      [{ kind: 'anonymous' }, 'UNAUTHENTICATED'],
-      [user('patient', null, patientId), 'FORBIDDEN'],
-      [user('physician', homeId), 'FORBIDDEN'], // the consent's organization is not where the patient is registered
-      [user('billing', elsewhereId), 'FORBIDDEN'],
-    ] as [Principal, string][]) {
+    // callers who may see the patient but not their consents: the rest of the patient still comes back
+    for (const viewer of [
+      user('physician', homeId), // sees the patient through the consent, but the patient is not registered there
+      user('billing', elsewhereId), // registered there, but billing does not manage consents
+    ]) {
       const response = await graphql(service.url, CONSENTS, { id: otherPatientId }, { principal: viewer });
-      // the rest of the patient still comes back (nothing else changes until the policy is enforced)
       expect(response.data?.patient).toEqual({ id: otherPatientId, consents: null });
-      expect(response.errors?.[0].extensions?.code).toBe(code);
+      expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     }
+    // another patient does not see this patient at all: null, like an unknown id
+    const stranger = await graphql(service.url, CONSENTS, { id: otherPatientId }, { principal: user('patient', null, patientId) });
+    expect([stranger.status, stranger.data, stranger.errors]).toEqual([200, { patient: null }, undefined]);
+    // an anonymous caller never gets past the subgraph's door
+    const anonymous = await graphql(service.url, CONSENTS, { id: otherPatientId }, { principal: { kind: 'anonymous' } });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.data).toBeUndefined();
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("opens the patient to the consented organization's clinicians from the next request, and closes it on revocation", async () => {
+    const READ = `query ($id: ID!) { patient(id: $id) { id } }`;
+    const outsider = user('physician', elsewhereId);
+    const seenBy = async (principal: Principal) => (await graphqlOk(service.url, READ, { id: patientId }, { principal })).patient;
+    expect(await seenBy(outsider)).toBeNull();
+    // a billing consent does not open the record to clinicians
+    const billing = await graphqlOk(service.url, GRANT, { input: { patientId, organizationId: elsewhereId, category: 'BILLING' } }, { principal: self });
+    expect(await seenBy(outsider)).toBeNull();
+    expect(await seenBy(user('billing', elsewhereId))).toEqual({ id: patientId });
+    const clinical = await graphqlOk(service.url, GRANT, { input: { patientId, organizationId: elsewhereId, category: 'CLINICAL' } }, { principal: self });
+    expect(await seenBy(outsider)).toEqual({ id: patientId });
+    await graphqlOk(service.url, REVOKE, { id: clinical.grantConsent.id }, { principal: self });
+    expect(await seenBy(outsider)).toBeNull();
+    await graphqlOk(service.url, REVOKE, { id: billing.grantConsent.id }, { principal: self });
+    expect(await seenBy(user('billing', elsewhereId))).toBeNull();
   });
 });

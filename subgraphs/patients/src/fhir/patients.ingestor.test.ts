@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -6,6 +7,7 @@ import {
 import type { Bundle, Encounter } from '@medplum/fhirtypes';
 import { bundleViewOf } from '../../../../test/support/bundle-view';
 import { createTestDatabase } from '../../../../test/support/database';
+import { staff } from '../../../../test/support/principals';
 import { graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsIngestor } from '../index';
 import { patientsSubgraph } from '../subgraph';
@@ -86,14 +88,28 @@ describe('patients FHIR ingestor', () => {
     expect(await orm.em.fork().getConnection().execute(`select id, mrn from patients.patient_registration order by id`)).toEqual(mrnsBefore);
   });
 
+  /** A physician of an organization where the bundle's patient was registered by the import. */
+  const physicianOf = async (fixture: ReturnType<typeof load>) => {
+    const patientId = resourceId('Patient', fixture.view.byType.get('Patient')![0].id!);
+    const [row] = await orm.em.fork().getConnection().execute(
+      `select organization_id from patients.patient_registration where patient_id = ? and status = 'active' order by organization_id limit 1`, [patientId]);
+    return staff('physician', row.organization_id);
+  };
+
   it('maps death, maiden names and organization types, and serves the imported data over GraphQL', async () => {
-    await ingestInTransaction(load('Nona_Kris_5f72d2e8-c56b-4288-a829-c1c1ebfad423.json'));
-    await ingestInTransaction(load('Jonelle_Kohler_5fb0178e-9765-4750-9ae5-cad09fd70a17.json'));
+    const nonaBundle = load('Nona_Kris_5f72d2e8-c56b-4288-a829-c1c1ebfad423.json');
+    const jonelleBundle = load('Jonelle_Kohler_5fb0178e-9765-4750-9ae5-cad09fd70a17.json');
+    await ingestInTransaction(nonaBundle);
+    await ingestInTransaction(jonelleBundle);
     let service: RunningSubgraph | undefined;
     try {
       service = await startTestSubgraph(patientsSubgraph, db.url);
+      // imported patients are seen where the import registered them, and nowhere else
+      const nonaPhysician = { principal: await physicianOf(nonaBundle) };
+      const stranger = { principal: staff('physician', randomUUID()) }; // of an organization the import never registered anyone at
+      expect((await graphqlOk(service.url, `{ patients(name: "nona kr") { edges { node { id } } } }`, {}, stranger)).patients.edges).toEqual([]);
       const nona = await graphqlOk(service.url, `{ patients(name: "nona kr") { edges { node { deceased deceasedAt names { given family }
-        registrations { mrn organization { name type } } } } } }`);
+        registrations { mrn organization { name type } } } } } }`, {}, nonaPhysician);
       expect(nona.patients.edges).toHaveLength(1);
       const node = nona.patients.edges[0].node;
       expect(node).toMatchObject({ deceased: true, deceasedAt: '1996-10-21T21:51:36.000Z', names: [{ family: expect.stringMatching(/^Kris/) }] });
@@ -101,17 +117,19 @@ describe('patients FHIR ingestor', () => {
       for (const registration of node.registrations) expect(registration.mrn).toMatch(/^\d{16}$/);
 
       // a maiden name is searchable too
-      const maiden = await graphqlOk(service.url, `{ patients(name: "macgyver jon") { edges { node { names { use family } } } } }`);
+      const maiden = await graphqlOk(service.url, `{ patients(name: "macgyver jon") { edges { node { names { use family } } } } }`, {},
+        { principal: await physicianOf(jonelleBundle) });
       expect(maiden.patients.edges).toHaveLength(1);
       expect(maiden.patients.edges[0].node.names.map((n: any) => n.use)).toEqual(['official', 'maiden']);
 
-      const organizations = await graphqlOk(service.url, `{ organizations(first: 100) { edges { node { name type practitionerRoles { totalCount } } } } }`);
+      // the directory is readable by any signed-in staff member
+      const organizations = await graphqlOk(service.url, `{ organizations(first: 100) { edges { node { name type practitionerRoles { totalCount } } } } }`, {}, stranger);
       const typeOf = new Map(organizations.organizations.edges.map((e: any) => [e.node.name, e.node.type]));
       expect(typeOf.get('NEWTON-WELLESLEY HOSPITAL')).toBe('HOSPITAL');
       expect(typeOf.get('MERCY MEDICAL CTR')).toBe('HOSPITAL');
       expect(organizations.organizations.edges.every((e: any) => e.node.practitionerRoles.totalCount >= 1)).toBe(true);
 
-      const practitioners = await graphqlOk(service.url, `{ practitioners(first: 100) { totalCount edges { node { npi roles { code { code } organization { name } } } } } }`);
+      const practitioners = await graphqlOk(service.url, `{ practitioners(first: 100) { totalCount edges { node { npi roles { code { code } organization { name } } } } } }`, {}, stranger);
       expect(practitioners.practitioners.totalCount).toBe((await rowCounts()).practitioner);
       expect(practitioners.practitioners.edges.every((e: any) => e.node.roles.length >= 1 && e.node.roles[0].code.code === 'doctor')).toBe(true);
     } finally {

@@ -1,4 +1,4 @@
-import { escapeLike, findPage, foldForSearch, notFound, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
+import { escapeLike, findPage, foldForSearch, forbidden, notFound, requireStaff, toConnection, type Connection, type RequestContext, findByIds } from '@caregraph/platform';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { Organization } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationsArgs, UpdateOrganizationInput } from './organization.inputs';
@@ -29,6 +29,7 @@ export class OrganizationService {
   }
 
   async create(input: CreateOrganizationInput): Promise<Organization> {
+    requireStaff(this.ctx.principal, ['org_admin'], 'add organizations to the directory');
     const organization = this.ctx.em.create(Organization, {
       name: input.name.trim(),
       searchName: foldForSearch(input.name),
@@ -37,13 +38,15 @@ export class OrganizationService {
       telecom: input.telecom,
       addresses: input.addresses,
     });
-    await this.ctx.em.flush();
+    await this.ctx.access.flushAudited(this.ctx.em, null, 'demographics', 'Organization', { operation: 'create', organizationId: organization.id });
     return organization;
   }
 
   async update(input: UpdateOrganizationInput): Promise<Organization> {
+    const admin = requireStaff(this.ctx.principal, ['org_admin'], 'change organizations');
     const organization = await this.findById(input.id);
     if (!organization) throw notFound('Organization', 'id');
+    if (organization.id !== admin.organizationId) throw forbidden('Only an administrator of this organization may change it');
     if (input.name !== undefined) {
       organization.name = input.name.trim();
       organization.searchName = foldForSearch(input.name);
@@ -53,7 +56,7 @@ export class OrganizationService {
     if (input.identifiers) organization.identifiers = input.identifiers;
     if (input.telecom) organization.telecom = input.telecom;
     if (input.addresses) organization.addresses = input.addresses;
-    await this.ctx.em.flush();
+    await this.ctx.access.flushAudited(this.ctx.em, null, 'demographics', 'Organization', { operation: 'update', organizationId: organization.id });
     return organization;
   }
 }

@@ -4,6 +4,8 @@ import { Address, Coding, ContactPoint, HumanName, LocalDateScalar } from '@care
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { AdministrativeGender } from '../shared/gender';
 import { PatientRegistration } from '../registration/registration.entity';
+import { PatientConsent } from '../consent/consent.entity';
+import { BreakGlassAccess } from '../access/break-glass.entity';
 import { PatientIdentifier } from './patient-identifier.entity';
 import { PatientNameToken } from './patient-name-token.entity';
 
@@ -81,4 +83,11 @@ export class Patient {
 
   @OneToMany(() => PatientRegistration, (row) => row.patient)
   registrationRows = new Collection<PatientRegistration>(this);
+
+  /** For the access policy's list condition (accessiblePatients); consents are read through ConsentService. */
+  @OneToMany(() => PatientConsent, (row) => row.patient)
+  consentRows = new Collection<PatientConsent>(this);
+
+  @OneToMany(() => BreakGlassAccess, (row) => row.patient)
+  breakGlassRows = new Collection<BreakGlassAccess>(this);
 }

@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsNotEmpty, IsOptional, 
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { AdministrativeGender } from '../shared/gender';
 import { BCP47, IsLocalDate, IsNotFuture } from '../shared/validators';
+import { MRN, MRN_MESSAGE } from '../registration/registration.inputs';
 
 const LANGUAGE_MESSAGE = 'language must be a BCP-47 language tag such as en or en-US';
 
@@ -18,6 +19,8 @@ export class CreatePatientInput {
   @Field(() => [IdentifierInput]) @ArrayMaxSize(20) @Nested(() => IdentifierInput) identifiers: IdentifierInput[] = [];
   @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() deceased?: boolean | null;
   @Field(() => Date, { nullable: true, description: 'Implies deceased' }) @IsOptional() @IsNotFuture() deceasedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: "The medical record number at the caller's organization, where the new patient is registered; generated when left out" })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) @Matches(MRN, { message: MRN_MESSAGE }) mrn?: string | null;
 }
 
 /** Fields left out stay as they are; lists given replace the stored list; null clears a nullable field. */

@@ -1,5 +1,11 @@
-import { badInput, escapeLike, findPage, notFound, searchTerms, toConnection, type Coding, type CodingInput, type Connection, type IdentifierInput, type RequestContext, findByIds } from '@caregraph/platform';
-import type { FilterQuery } from '@mikro-orm/postgresql';
+import {
+  badInput, escapeLike, findByIds, findPage, notFound, orderByIds, requireStaff, searchTerms, toConnection,
+  type Coding, type CodingInput, type Connection, type IdentifierInput, type RequestContext, type Role,
+} from '@caregraph/platform';
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
+import { accessiblePatients } from '../access/access-policy';
+import { PatientRegistration } from '../registration/registration.entity';
 import { nameTokens, namesFromInput, sortName } from '../shared/names';
 import { syncCollection } from '../shared/collection-sync';
 import { Patient } from './patient.entity';
@@ -43,12 +49,25 @@ export function syncPatientRows(patient: Patient, identifiers: readonly Identifi
 const toCoding = (input: CodingInput | null | undefined): Coding | null =>
   input ? { system: input.system ?? null, code: input.code, display: input.display ?? null } : null;
 
+/** Staff who create patients and change their demographics (at an organization where the patient is registered). */
+export const PATIENT_EDITORS: readonly Role[] = ['physician', 'nurse', 'org_admin'];
+
+const EMPTY_PAGE: Connection<Patient> = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+
+/** A medical record number for a patient registered without one: CG- and 10 base32 characters. */
+function generatedMrn(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return `CG-${[...randomBytes(10)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
+}
+
 /** Patients: demographics shared by every organization that treats them. */
 export class PatientService {
   constructor(private readonly ctx: RequestContext) {}
 
-  findByIds(ids: readonly string[]): Promise<Patient[]> {
-    return findByIds(this.ctx.em, Patient, ids);
+  /** Patients by id, in id order; those the caller may not see are null, like ids that do not exist. */
+  async visibleByIds(ids: readonly string[]): Promise<(Patient | null)[]> {
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, Patient, ids));
+    return this.ctx.access.visible(rows, 'demographics', 'Patient', (patient) => patient.id);
   }
 
   async identifiersOf(patientIds: readonly string[]): Promise<PatientIdentifier[]> {
@@ -61,7 +80,10 @@ export class PatientService {
    * like 'w%')` (one per word), identifier via (system, value), organization via registrations.
    */
   async list(args: PatientsArgs, includeCount: boolean): Promise<Connection<Patient>> {
-    const and: FilterQuery<Patient>[] = [];
+    // only patients the caller may see: the access policy as a condition the database answers
+    const accessible = accessiblePatients(this.ctx.principal, 'demographics');
+    if (!accessible) return EMPTY_PAGE;
+    const and: FilterQuery<Patient>[] = [accessible];
     for (const term of searchTerms(args.name ?? '')) {
       and.push({ nameTokens: { $some: { token: { $like: `${escapeLike(term)}%` } } } });
     }
@@ -74,33 +96,50 @@ export class PatientService {
       orderBy: { sortName: 'asc', id: 'asc' },
       includeCount,
     });
-    return toConnection(page);
+    const connection = toConnection(page, (row) => row as Patient);
+    // confirmed patient by patient (and audited, with break-glass flagged) like any other read
+    const visible = await this.ctx.access.visible(connection.edges.map((edge) => edge.node), 'demographics', 'Patient', (patient) => patient.id);
+    return { ...connection, edges: connection.edges.filter((_edge, index) => visible[index]) };
   }
 
+  /** A new patient, registered at the caller's organization (so they can see it) in the same transaction. */
   async create(input: CreatePatientInput): Promise<Patient> {
+    const staff = requireStaff(this.ctx.principal, PATIENT_EDITORS, 'create patients');
     const names = namesFromInput(input.names);
     const identifiers = checkIdentifiers(input.identifiers);
     const deceasedAt = input.deceasedAt ?? null;
     if (input.deceased === false && deceasedAt) throw badInput('deceasedAt', 'deceasedAt requires deceased to be true');
     checkDeathAfterBirth(input.birthDate ?? null, deceasedAt);
-    const patient = this.ctx.em.create(Patient, {
-      names,
-      sortName: sortName(names),
-      birthDate: input.birthDate ?? null,
-      gender: input.gender,
-      telecom: input.telecom,
-      addresses: input.addresses,
-      language: input.language ?? null,
-      maritalStatus: toCoding(input.maritalStatus),
-      deceased: Boolean(input.deceased) || deceasedAt !== null,
-      deceasedAt,
-    });
-    syncPatientRows(patient, identifiers);
-    await this.ctx.em.flush(); // one flush = one transaction: patient, identifiers and tokens together
-    return patient;
+    try {
+      return await this.ctx.em.transactional(async (em) => {
+        const patient = em.create(Patient, {
+          names,
+          sortName: sortName(names),
+          birthDate: input.birthDate ?? null,
+          gender: input.gender,
+          telecom: input.telecom,
+          addresses: input.addresses,
+          language: input.language ?? null,
+          maritalStatus: toCoding(input.maritalStatus),
+          deceased: Boolean(input.deceased) || deceasedAt !== null,
+          deceasedAt,
+        });
+        syncPatientRows(patient, identifiers);
+        em.create(PatientRegistration, { patient, organization: staff.organizationId, mrn: input.mrn?.trim() ?? generatedMrn(), registeredAt: new Date() });
+        await em.flush(); // patient, identifiers, tokens and registration together, with the audit row
+        await this.ctx.access.recordWrite(em, patient.id, 'demographics', 'Patient', { operation: 'create' });
+        return patient;
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw badInput('mrn', 'This MRN is already used at your organization');
+      throw error;
+    }
   }
 
   async update(input: UpdatePatientInput): Promise<Patient> {
+    // staff of an organization where the patient is registered; hidden patients answer NOT_FOUND
+    await this.ctx.access.requireWrite(input.id, 'demographics', 'Patient', 'id',
+      (decision) => decision.basis === 'registration' && PATIENT_EDITORS.includes((this.ctx.principal as { role?: Role }).role as Role));
     const patient = await this.ctx.em.findOne(Patient, { id: input.id }, { populate: ['identifierRows', 'nameTokens'], strategy: 'select-in' });
     if (!patient) throw notFound('Patient', 'id');
     const identifiers = input.identifiers ? checkIdentifiers(input.identifiers) : undefined;
@@ -124,7 +163,10 @@ export class PatientService {
     checkDeathAfterBirth(patient.birthDate ?? null, patient.deceasedAt ?? null);
     syncPatientRows(patient, identifiers);
     patient.updatedAt = new Date(); // also when only identifier rows changed
-    await this.ctx.em.flush();
+    await this.ctx.em.transactional(async (em) => {
+      await em.flush();
+      await this.ctx.access.recordWrite(em, patient.id, 'demographics', 'Patient', { operation: 'update' });
+    });
     return patient;
   }
 }

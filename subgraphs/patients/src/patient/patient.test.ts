@@ -1,15 +1,23 @@
-import type { RunningSubgraph } from '@caregraph/platform';
+import type { Principal, RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertConsent, insertOrganization, partnerApp, patientUser, staff, withSql } from '../../../../test/support/principals';
+import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../subgraph';
 
 describe('patients subgraph: patients', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let service: RunningSubgraph;
+  // the caller: a physician of the organization where the patients they create are registered
+  let homeId: string;
+  let physician: Principal;
+  const graphql = (url: string, query: string, variables: Record<string, unknown> = {}, principal: Principal = physician) => call(url, query, variables, { principal });
+  const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}, principal: Principal = physician) => callOk(url, query, variables, { principal });
 
   beforeAll(async () => {
     db = await createTestDatabase('patients');
     service = await startTestSubgraph(patientsSubgraph, db.url);
+    homeId = await insertOrganization(db.url, 'Home Hospital');
+    physician = staff('physician', homeId);
   });
   afterAll(async () => {
     await service?.close();
@@ -24,15 +32,22 @@ describe('patients subgraph: patients', () => {
     patients(name: $name, birthDate: $birthDate, identifier: $identifier, organizationId: $organizationId, first: $first, after: $after) {
       totalCount edges { cursor node { id names { family given } } } pageInfo { hasNextPage endCursor } } }`;
 
-  const create = async (input: Record<string, unknown>) => (await graphqlOk(service.url, CREATE, { input: { gender: 'UNKNOWN', ...input } })).createPatient;
-  const search = async (variables: Record<string, unknown>) => (await graphqlOk(service.url, SEARCH, variables)).patients;
+  const create = async (input: Record<string, unknown>, principal: Principal = physician) =>
+    (await graphqlOk(service.url, CREATE, { input: { gender: 'UNKNOWN', ...input } }, principal)).createPatient;
+  const search = async (variables: Record<string, unknown>, principal: Principal = physician) => (await graphqlOk(service.url, SEARCH, variables, principal)).patients;
   const families = (connection: any) => connection.edges.map((e: any) => `${e.node.names[0].given.join(' ')} ${e.node.names[0].family}`);
   const sql = async (query: string, params: unknown[] = []) => service.orm.em.fork().getConnection().execute(query, params);
   const rowCounts = async () => {
     const [row] = await sql(`select (select count(*) from patients.patient)::int as patients,
-      (select count(*) from patients.patient_identifier)::int as identifiers, (select count(*) from patients.patient_name_token)::int as tokens`);
+      (select count(*) from patients.patient_identifier)::int as identifiers, (select count(*) from patients.patient_name_token)::int as tokens,
+      (select count(*) from patients.patient_registration)::int as registrations`);
     return row;
   };
+  /** The audit rows about one patient, oldest first (optionally only those of one actor). */
+  const auditOf = (patientId: string, actor?: Principal) => withSql(db.url, (q) => q(
+    `select action, outcome, record_types, purpose, detail, actor_id from audit.event
+     where patient_id = $1 and ($2::text is null or actor_id = $2) order by id`,
+    [patientId, actor && actor.kind === 'user' ? actor.userId : null]));
 
   it('creates a patient with demographics, identifiers in their own table and name tokens', async () => {
     const patient = await create({
@@ -97,12 +112,14 @@ describe('patients subgraph: patients', () => {
   });
 
   it('filters by organization through registrations', async () => {
-    const org = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "Filter Clinic", type: PRACTICE }) { id } }`)).createOrganization;
+    const org = { id: await insertOrganization(db.url, 'Filter Clinic', 'practice') };
     const inOrg = await create({ names: [{ family: 'Orgfilter', given: ['Inside'] }] });
     await create({ names: [{ family: 'Orgfilter', given: ['Outside'] }] });
+    // referred to the clinic with consent, and registered there by its own staff
+    await insertConsent(db.url, inOrg.id, org.id, 'clinical');
     await graphqlOk(service.url, `mutation ($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }`, {
       input: { patientId: inOrg.id, organizationId: org.id, mrn: 'F-1' },
-    });
+    }, staff('nurse', org.id));
     const found = await search({ organizationId: org.id });
     expect(found.totalCount).toBe(1);
     expect(found.edges[0].node.id).toBe(inOrg.id);
@@ -126,11 +143,15 @@ describe('patients subgraph: patients', () => {
     expect(seen).toEqual(['Amy Pager', 'Ben Pager', 'Cat Pager', 'Dan Pager', 'Eve Pager']);
   });
 
-  it('computes totalCount only when selected', async () => {
-    const response = await graphqlOk(service.url, `{ patients(first: 1) { edges { node { id } } } }`);
+  it('computes totalCount only when selected (over the patients the caller may see)', async () => {
+    // a clinic of its own, so the count is exactly the patients registered there
+    const clinicPhysician = staff('physician', await insertOrganization(db.url, 'Count Clinic'));
+    for (const family of ['Counta', 'Countb', 'Countc']) await create({ names: [{ family }] }, clinicPhysician);
+    const response = await graphqlOk(service.url, `{ patients(first: 1) { edges { node { id } } } }`, {}, clinicPhysician);
     expect(response.patients.edges).toHaveLength(1);
-    const counted = await graphqlOk(service.url, `{ patients(first: 1) { totalCount } }`);
-    expect(counted.patients.totalCount).toBe((await rowCounts()).patients);
+    const counted = await graphqlOk(service.url, `{ patients(first: 1) { totalCount } }`, {}, clinicPhysician);
+    expect(counted.patients.totalCount).toBe(3);
+    expect((await rowCounts()).patients).toBeGreaterThan(3);
   });
 
   it('updates a patient keeping identifiers and name tokens in sync', async () => {
@@ -218,5 +239,182 @@ describe('patients subgraph: patients', () => {
       ],
     });
     expect(data._entities).toEqual([{ id: patient.id, names: [{ family: 'Entity' }], identifiers: [{ value: 'E-1' }] }, null, null]);
+  });
+
+  describe('access control', () => {
+    const REGISTRATIONS = `query ($id: ID!) { patient(id: $id) { id registrations { id mrn status organization { id } } } }`;
+    const READ = `query ($id: ID!) { patient(id: $id) { id names { family } } }`;
+    let otherId: string;
+    let otherPhysician: Principal;
+    // one patient per way of being (in)visible to a physician of the home organization
+    const seen: Record<string, string> = {};
+    beforeAll(async () => {
+      otherId = await insertOrganization(db.url, 'Other Hospital');
+      otherPhysician = staff('physician', otherId);
+      seen.registered = (await create({ names: [{ family: 'Visibility', given: ['Registered'] }] })).id;
+      seen.consented = (await create({ names: [{ family: 'Visibility', given: ['Consented'] }] }, otherPhysician)).id;
+      await insertConsent(db.url, seen.consented, homeId, 'clinical');
+      seen.elsewhere = (await create({ names: [{ family: 'Visibility', given: ['Elsewhere'] }] }, otherPhysician)).id;
+      seen.billingConsent = (await create({ names: [{ family: 'Visibility', given: ['Billingconsent'] }] }, otherPhysician)).id;
+      await insertConsent(db.url, seen.billingConsent, homeId, 'billing');
+      seen.inactive = (await create({ names: [{ family: 'Visibility', given: ['Inactive'] }] })).id;
+      const { patient } = await graphqlOk(service.url, REGISTRATIONS, { id: seen.inactive });
+      await graphqlOk(service.url, `mutation ($input: UpdateRegistrationInput!) { updateRegistration(input: $input) { id } }`,
+        { input: { id: patient.registrations[0].id, status: 'INACTIVE' } });
+    });
+    const ids = (connection: any) => connection.edges.map((e: any) => e.node.id);
+
+    it('patients(...) lists only the patients visible to the caller: registered at their organization or consented to it', async () => {
+      const found = await search({ name: 'visibility' });
+      expect(ids(found)).toEqual([seen.consented, seen.registered]);
+      expect(found.totalCount).toBe(2);
+      // the organization filter does not reveal the other hospital's patients
+      const atOther = await search({ name: 'visibility', organizationId: otherId });
+      expect(ids(atOther)).toEqual([seen.consented]);
+      expect(atOther.totalCount).toBe(1);
+      // the other hospital sees its own
+      expect(ids(await search({ name: 'visibility' }, otherPhysician))).toEqual([seen.billingConsent, seen.consented, seen.elsewhere]);
+    });
+
+    it('patients(...) follows each role: billing counts billing consents, admins registrations only, a patient sees themself', async () => {
+      expect(ids(await search({ name: 'visibility' }, staff('billing', homeId)))).toEqual([seen.billingConsent, seen.registered]);
+      expect(ids(await search({ name: 'visibility' }, staff('org_admin', homeId)))).toEqual([seen.registered]);
+      expect(ids(await search({ name: 'visibility' }, staff('compliance', homeId)))).toEqual([seen.registered]);
+      expect(ids(await search({ name: 'visibility' }, patientUser(seen.elsewhere)))).toEqual([seen.elsewhere]);
+      expect(ids(await search({}, patientUser(seen.elsewhere)))).toEqual([seen.elsewhere]);
+      // a partner app with no read scope sees nobody
+      expect(await search({ name: 'visibility' }, partnerApp(homeId, ['launch']))).toMatchObject({ totalCount: 0, edges: [] });
+    });
+
+    it('answers patient(id) and _entities of a hidden patient exactly like an unknown id (null)', async () => {
+      const unknown = '00000000-0000-4000-8000-00000000abcd';
+      // what a caller can observe: status, data and errors (the request id differs per request)
+      const answer = async (id: string) => {
+        const { status, data, errors } = await graphql(service.url, READ, { id });
+        return { status, data, errors };
+      };
+      const unknownAnswer = await answer(unknown);
+      expect(unknownAnswer).toEqual({ status: 200, data: { patient: null }, errors: undefined });
+      for (const hidden of [seen.elsewhere, seen.billingConsent, seen.inactive]) {
+        expect(await answer(hidden)).toEqual(unknownAnswer);
+      }
+      const entities = await graphqlOk(service.url, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Patient { id } } }`, {
+        reps: [seen.registered, seen.elsewhere, unknown, seen.consented].map((id) => ({ __typename: 'Patient', id })),
+      });
+      expect(entities._entities).toEqual([{ id: seen.registered }, null, null, { id: seen.consented }]);
+    });
+
+    describe('createPatient', () => {
+      it("registers the new patient at the caller's organization, keeping a given MRN", async () => {
+        const created = await create({ names: [{ family: 'Registered', given: ['Mrn'] }], mrn: 'HOME-42' });
+        const { patient } = await graphqlOk(service.url, REGISTRATIONS, { id: created.id });
+        expect(patient.registrations).toEqual([{ id: expect.any(String), mrn: 'HOME-42', status: 'ACTIVE', organization: { id: homeId } }]);
+      });
+
+      it('generates an MRN CG-XXXXXXXXXX when none is given, for nurses and org admins too', async () => {
+        for (const principal of [physician, staff('nurse', homeId), staff('org_admin', homeId)]) {
+          const created = await create({ names: [{ family: 'Generated', given: ['Mrn'] }] }, principal);
+          const { patient } = await graphqlOk(service.url, REGISTRATIONS, { id: created.id }, principal);
+          expect(patient.registrations).toHaveLength(1);
+          expect(patient.registrations[0].organization).toEqual({ id: homeId });
+          expect(patient.registrations[0].mrn).toMatch(/^CG-[A-Z2-9]{10}$/);
+        }
+      });
+
+      it('answers an MRN already used at the organization with BAD_USER_INPUT on mrn, without echoing it, and writes nothing', async () => {
+        await create({ names: [{ family: 'Firstmrn' }], mrn: 'HOME-DUP' });
+        const before = await rowCounts();
+        const response = await graphql(service.url, CREATE, { input: { ...valid, mrn: 'HOME-DUP' } });
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'mrn' });
+        expect(JSON.stringify(response.errors)).not.toContain('HOME-DUP');
+        expect(await rowCounts()).toEqual(before);
+        // the same MRN at another organization is fine
+        expect((await create({ names: [{ family: 'Secondmrn' }], mrn: 'HOME-DUP' }, otherPhysician)).id).toEqual(expect.any(String));
+      });
+
+      it.each([
+        ['billing staff', () => staff('billing', homeId)],
+        ['a compliance officer', () => staff('compliance', homeId)],
+        ['a patient', () => patientUser(seen.registered)],
+        ['a partner app', () => partnerApp(homeId, ['system/*.*'])],
+      ])('refuses %s with FORBIDDEN, writing nothing', async (_label, principal) => {
+        const before = await rowCounts();
+        const [{ n: auditBefore }] = await withSql(db.url, (q) => q(`select count(*)::int as n from audit.event where action = 'write'`));
+        const response = await graphql(service.url, CREATE, { input: valid }, principal());
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+        expect(response.data?.createPatient ?? null).toBeNull();
+        expect(await rowCounts()).toEqual(before);
+        const [{ n: auditAfter }] = await withSql(db.url, (q) => q(`select count(*)::int as n from audit.event where action = 'write'`));
+        expect(auditAfter).toBe(auditBefore);
+      });
+    });
+
+    describe('updatePatient', () => {
+      const languageOf = async (id: string) => (await sql(`select language from patients.patient where id = ?`, [id]))[0].language;
+
+      it('refuses a physician who sees the patient only through consent with FORBIDDEN, changing nothing', async () => {
+        // seen.consented is registered at the other hospital, consented to home
+        const before = await languageOf(seen.consented);
+        const response = await graphql(service.url, UPDATE, { input: { id: seen.consented, language: 'fr' } });
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+        expect(await languageOf(seen.consented)).toBe(before);
+        // its own organization may
+        expect((await graphqlOk(service.url, UPDATE, { input: { id: seen.consented, language: 'fr' } }, otherPhysician)).updatePatient.language).toBe('fr');
+      });
+
+      it('answers a physician who cannot see the patient like an unknown id: NOT_FOUND on id, changing nothing', async () => {
+        const response = await graphql(service.url, UPDATE, { input: { id: seen.elsewhere, language: 'fr' } });
+        const unknown = await graphql(service.url, UPDATE, { input: { id: '00000000-0000-4000-8000-00000000abcd', language: 'fr' } });
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
+        expect(response.errors?.[0].message).toBe(unknown.errors?.[0].message);
+        expect(await languageOf(seen.elsewhere)).toBeNull();
+      });
+
+      it.each([
+        ['billing staff of the registering organization', () => staff('billing', homeId)],
+        ['a compliance officer of the registering organization', () => staff('compliance', homeId)],
+        ['the patient', () => patientUser(seen.registered)],
+        ['a partner app of the registering organization', () => partnerApp(homeId, ['system/*.*'])],
+      ])('refuses %s with FORBIDDEN, changing nothing', async (_label, principal) => {
+        const response = await graphql(service.url, UPDATE, { input: { id: seen.registered, language: 'es' } }, principal());
+        expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+        expect(await languageOf(seen.registered)).toBeNull();
+      });
+    });
+
+    it("writes an audit row with every change (action write, record type Patient), by the caller", async () => {
+      const created = await create({ names: [{ family: 'Audited', given: ['Writes'] }] });
+      await graphqlOk(service.url, UPDATE, { input: { id: created.id, language: 'it' } });
+      const rows = await auditOf(created.id, physician);
+      const writes = rows.filter((row: any) => row.action === 'write');
+      expect(writes).toEqual([
+        expect.objectContaining({ outcome: 'success', record_types: ['Patient'], purpose: 'treatment', detail: { operation: 'create' } }),
+        expect.objectContaining({ outcome: 'success', record_types: ['Patient'], purpose: 'treatment', detail: { operation: 'update' } }),
+      ]);
+    });
+
+    it('audits reads: one success row for a visible patient, one denied row for a hidden one, none for an unknown id', async () => {
+      const reader = staff('physician', homeId);
+      expect((await graphqlOk(service.url, READ, { id: seen.registered }, reader)).patient).toEqual({ id: seen.registered, names: [{ family: 'Visibility' }] });
+      expect(await auditOf(seen.registered, reader)).toEqual([
+        { action: 'read', outcome: 'success', record_types: ['Patient'], purpose: 'treatment', detail: { records: 1 }, actor_id: reader.userId },
+      ]);
+
+      expect((await graphqlOk(service.url, READ, { id: seen.elsewhere }, reader)).patient).toBeNull();
+      expect(await auditOf(seen.elsewhere, reader)).toEqual([expect.objectContaining({ action: 'read', outcome: 'denied', record_types: ['Patient'] })]);
+
+      const unknown = '00000000-0000-4000-8000-00000000beef';
+      expect((await graphqlOk(service.url, READ, { id: unknown }, reader)).patient).toBeNull();
+      expect(await auditOf(unknown)).toEqual([]);
+    });
+
+    it('audits a search: one read row per patient listed', async () => {
+      const reader = staff('nurse', homeId);
+      expect(ids(await search({ name: 'visibility' }, reader))).toEqual([seen.consented, seen.registered]);
+      for (const id of [seen.consented, seen.registered]) {
+        expect(await auditOf(id, reader)).toEqual([expect.objectContaining({ action: 'read', outcome: 'success', record_types: ['Patient'], purpose: 'treatment' })]);
+      }
+      expect(await auditOf(seen.elsewhere, reader)).toEqual([]);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { conflict, findPage, notFound, toConnection, type Coding, type CodingInput, type Connection, type RequestContext } from '@caregraph/platform';
+import { conflict, findPage, notFound, toConnection, type Coding, type CodingInput, type Connection, type RequestContext, forbidden, requireStaff } from '@caregraph/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { toPeriod } from '../shared/period';
@@ -29,6 +29,8 @@ export class PractitionerRoleService {
   }
 
   async create(input: CreatePractitionerRoleInput): Promise<PractitionerRole> {
+    const admin = requireStaff(this.ctx.principal, ['org_admin'], 'manage practitioner roles');
+    if (input.organizationId.toLowerCase() !== admin.organizationId) throw forbidden('Roles are added by an administrator of their organization');
     const { em } = this.ctx;
     if (!(await em.findOne(Practitioner, { id: input.practitionerId }))) throw notFound('Practitioner', 'practitionerId');
     if (!(await em.findOne(Organization, { id: input.organizationId }))) throw notFound('Organization', 'organizationId');
@@ -50,8 +52,10 @@ export class PractitionerRoleService {
   }
 
   async update(input: UpdatePractitionerRoleInput): Promise<PractitionerRole> {
+    const admin = requireStaff(this.ctx.principal, ['org_admin'], 'manage practitioner roles');
     const role = await this.ctx.em.findOne(PractitionerRole, { id: input.id });
     if (!role) throw notFound('PractitionerRole', 'id');
+    if (role.organization.id !== admin.organizationId) throw forbidden('Roles are changed by an administrator of their organization');
     if (input.active !== undefined && input.active !== null) role.active = input.active;
     if (input.specialty !== undefined) role.specialty = input.specialty ? toCoding(input.specialty) : null;
     if (input.period !== undefined) {
@@ -65,7 +69,7 @@ export class PractitionerRoleService {
 
   private async flush(): Promise<void> {
     try {
-      await this.ctx.em.flush();
+      await this.ctx.access.flushAudited(this.ctx.em, null, 'demographics', 'PractitionerRole');
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw duplicateRole();
       throw error;

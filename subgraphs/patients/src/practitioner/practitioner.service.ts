@@ -1,4 +1,4 @@
-import { badInput, conflict, escapeLike, findPage, notFound, searchTerms, toConnection, type Connection, type Identifier, type IdentifierInput, type RequestContext, findByIds } from '@caregraph/platform';
+import { badInput, conflict, escapeLike, findPage, notFound, searchTerms, toConnection, type Connection, type Identifier, type IdentifierInput, type RequestContext, findByIds, requireStaff } from '@caregraph/platform';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { nameTokens, namesFromInput, sortName } from '../shared/names';
@@ -50,6 +50,7 @@ export class PractitionerService {
   }
 
   async create(input: CreatePractitionerInput): Promise<Practitioner> {
+    requireStaff(this.ctx.principal, ['org_admin'], 'add practitioners to the directory');
     const names = namesFromInput(input.names);
     const { npi, identifiers } = npiAndIdentifiers(input.npi, input.identifiers);
     const qualifications = await this.qualifications(input.qualifications);
@@ -70,6 +71,7 @@ export class PractitionerService {
   }
 
   async update(input: UpdatePractitionerInput): Promise<Practitioner> {
+    requireStaff(this.ctx.principal, ['org_admin'], 'change practitioners');
     const practitioner = await this.ctx.em.findOne(Practitioner, { id: input.id }, { populate: ['nameTokens'] });
     if (!practitioner) throw notFound('Practitioner', 'id');
     if (input.names) practitioner.names = namesFromInput(input.names);
@@ -114,7 +116,7 @@ export class PractitionerService {
 
   private async flush(): Promise<void> {
     try {
-      await this.ctx.em.flush();
+      await this.ctx.access.flushAudited(this.ctx.em, null, 'demographics', 'Practitioner');
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw npiTaken(); // only npi is unique on practitioner
       throw error;

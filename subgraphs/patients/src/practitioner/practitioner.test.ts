@@ -1,6 +1,8 @@
-import type { RunningSubgraph } from '@caregraph/platform';
+import { randomUUID } from 'node:crypto';
+import type { Principal, RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { insertOrganization, partnerApp, patientUser, staff } from '../../../../test/support/principals';
+import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../subgraph';
 
 describe('patients subgraph: practitioners and roles', () => {
@@ -8,11 +10,17 @@ describe('patients subgraph: practitioners and roles', () => {
   let service: RunningSubgraph;
   let hospitalId: string;
   let clinicId: string;
+  // directory writes are org_admin work; practitioner roles are managed by their organization's admin
+  let hospitalAdmin: Principal;
+  let clinicAdmin: Principal;
+  const graphql = (url: string, query: string, variables: Record<string, unknown> = {}, principal: Principal = hospitalAdmin) => call(url, query, variables, { principal });
+  const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}, principal: Principal = hospitalAdmin) => callOk(url, query, variables, { principal });
 
   const FIELDS = `id npi names { family given text } identifiers { system value type } gender active
     qualifications { code { code display } issuerId issuer { name } period { start end } }`;
   const CREATE = `mutation ($input: CreatePractitionerInput!) { createPractitioner(input: $input) { ${FIELDS} } }`;
   const UPDATE = `mutation ($input: UpdatePractitionerInput!) { updatePractitioner(input: $input) { ${FIELDS} } }`;
+  const UPDATE_ROLE = `mutation ($input: UpdatePractitionerRoleInput!) { updatePractitionerRole(input: $input) { active period { start end } } }`;
   const ADD_ROLE = `mutation ($input: CreatePractitionerRoleInput!) { createPractitionerRole(input: $input) {
     id code { code } specialty { code } active period { start end } practitioner { id } organization { id name } } }`;
   const SEARCH = `query ($name: String, $npi: String, $organizationId: ID, $first: Int, $after: String) {
@@ -29,8 +37,11 @@ describe('patients subgraph: practitioners and roles', () => {
   beforeAll(async () => {
     db = await createTestDatabase('practitioners');
     service = await startTestSubgraph(patientsSubgraph, db.url);
-    hospitalId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "City Hospital", type: HOSPITAL }) { id } }`)).createOrganization.id;
-    clinicId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "Corner Clinic", type: PRACTICE }) { id } }`)).createOrganization.id;
+    const directoryAdmin = staff('org_admin', await insertOrganization(db.url, 'Directory Keeper'));
+    hospitalId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "City Hospital", type: HOSPITAL }) { id } }`, {}, directoryAdmin)).createOrganization.id;
+    clinicId = (await graphqlOk(service.url, `mutation { createOrganization(input: { name: "Corner Clinic", type: PRACTICE }) { id } }`, {}, directoryAdmin)).createOrganization.id;
+    hospitalAdmin = staff('org_admin', hospitalId);
+    clinicAdmin = staff('org_admin', clinicId);
   });
   afterAll(async () => {
     await service?.close();
@@ -95,13 +106,15 @@ describe('patients subgraph: practitioners and roles', () => {
     });
     expect(createPractitionerRole).toMatchObject({ code: { code: 'doctor' }, specialty: { code: '394814009' }, active: true, period: { start: '2015-01-01', end: null }, practitioner: { id: a.id }, organization: { name: 'City Hospital' } });
     await graphqlOk(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: hospitalId, code: { ...doctor, code: 'researcher' } } });
-    await graphqlOk(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: clinicId, code: doctor } });
+    await graphqlOk(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: clinicId, code: doctor } }, clinicAdmin);
     await graphqlOk(service.url, ADD_ROLE, { input: { practitionerId: b.id, organizationId: hospitalId, code: doctor } });
 
     const before = await rowCounts();
     const duplicate = await graphql(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: hospitalId, code: doctor } });
     expect(duplicate.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'code' });
-    const unknownOrg = await graphql(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: '00000000-0000-4000-8000-000000000000', code: doctor } });
+    // an admin whose organization is not (or no longer) in the directory
+    const unknownOrgId = '00000000-0000-4000-8000-000000000000';
+    const unknownOrg = await graphql(service.url, ADD_ROLE, { input: { practitionerId: a.id, organizationId: unknownOrgId, code: doctor } }, staff('org_admin', unknownOrgId));
     expect(unknownOrg.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'organizationId' });
     const unknownPractitioner = await graphql(service.url, ADD_ROLE, { input: { practitionerId: '00000000-0000-4000-8000-000000000000', organizationId: hospitalId, code: doctor } });
     expect(unknownPractitioner.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'practitionerId' });
@@ -132,7 +145,7 @@ describe('patients subgraph: practitioners and roles', () => {
     expect(ids(await search({ organizationId: clinicId }))).toEqual([a.id]);
     expect(ids(await search({ organizationId: hospitalId, name: 'bak' }))).toEqual([b.id]);
 
-    const { updatePractitionerRole } = await graphqlOk(service.url, `mutation ($input: UpdatePractitionerRoleInput!) { updatePractitionerRole(input: $input) { active period { start end } } }`, {
+    const { updatePractitionerRole } = await graphqlOk(service.url, UPDATE_ROLE, {
       input: { id: createPractitionerRole.id, active: false, period: { start: '2015-01-01', end: '2020-12-31' } },
     });
     expect(updatePractitionerRole).toEqual({ active: false, period: { start: '2015-01-01', end: '2020-12-31' } });
@@ -156,5 +169,62 @@ describe('patients subgraph: practitioners and roles', () => {
       reps: [{ __typename: 'Practitioner', id: practitioner.id }, { __typename: 'Practitioner', id: '00000000-0000-4000-8000-000000000000' }],
     });
     expect(data._entities).toEqual([{ id: practitioner.id, names: [{ family: 'Entity' }] }, null]);
+  });
+
+  describe('directory writes are for org_admin only: other roles get FORBIDDEN and nothing is written', () => {
+    const callers: [string, () => Principal][] = [
+      ['a physician', () => staff('physician', hospitalId)],
+      ['a nurse', () => staff('nurse', hospitalId)],
+      ['billing staff', () => staff('billing', hospitalId)],
+      ['a compliance officer', () => staff('compliance', hospitalId)],
+      ['a patient', () => patientUser(randomUUID())],
+      ['a partner app', () => partnerApp(hospitalId, ['system/*.read', 'system/*.write'])],
+    ];
+    let practitionerId: string;
+    let roleId: string;
+    beforeAll(async () => {
+      practitionerId = (await create({ names: [{ family: 'Guarded', given: ['Gail'] }] })).id;
+      roleId = (await graphqlOk(service.url, ADD_ROLE, { input: { practitionerId, organizationId: hospitalId, code: { code: 'nurse' } } })).createPractitionerRole.id;
+    });
+    const practitionerRow = async () => (await service.orm.em.fork().getConnection().execute(
+      `select p.active, p.npi, (select count(*) from patients.practitioner_role r where r.practitioner_id = p.id)::int as roles,
+              (select bool_and(r.active) from patients.practitioner_role r where r.practitioner_id = p.id) as roles_active
+       from patients.practitioner p where p.id = ?`, [practitionerId]))[0];
+
+    it.each(callers)('%s', async (_label, principal) => {
+      const before = await rowCounts();
+      const unchanged = await practitionerRow();
+      const attempts = [
+        await graphql(service.url, CREATE, { input: { names: [{ family: 'Forbidden', given: ['Fay'] }] } }, principal()),
+        await graphql(service.url, UPDATE, { input: { id: practitionerId, active: false, npi: '1538358429' } }, principal()),
+        await graphql(service.url, ADD_ROLE, { input: { practitionerId, organizationId: hospitalId, code: { code: 'doctor' } } }, principal()),
+        await graphql(service.url, UPDATE_ROLE, { input: { id: roleId, active: false } }, principal()),
+      ];
+      for (const response of attempts) expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await rowCounts()).toEqual(before);
+      expect(await practitionerRow()).toEqual(unchanged);
+    });
+
+    it("refuses an org_admin managing roles at another organization, writing nothing", async () => {
+      const before = await rowCounts();
+      const add = await graphql(service.url, ADD_ROLE, { input: { practitionerId, organizationId: hospitalId, code: { code: 'doctor' } } }, clinicAdmin);
+      expect(add.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      const change = await graphql(service.url, UPDATE_ROLE, { input: { id: roleId, active: false } }, clinicAdmin);
+      expect(change.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await rowCounts()).toEqual(before);
+      expect((await practitionerRow()).roles_active).toBe(true);
+      // the hospital's own admin may
+      expect((await graphqlOk(service.url, UPDATE_ROLE, { input: { id: roleId, active: false } }, hospitalAdmin)).updatePractitionerRole.active).toBe(false);
+    });
+
+    it('lets an org_admin of any organization maintain practitioners (shared directory)', async () => {
+      const { updatePractitioner } = await graphqlOk(service.url, UPDATE, { input: { id: practitionerId, npi: '1538358429' } }, clinicAdmin);
+      expect(updatePractitioner.npi).toBe('1538358429');
+    });
+
+    it('lets other signed-in roles read the directory', async () => {
+      const { practitioner } = await graphqlOk(service.url, `query ($id: ID!) { practitioner(id: $id) { id names { family } } }`, { id: practitionerId }, staff('billing', clinicId));
+      expect(practitioner).toEqual({ id: practitionerId, names: [{ family: 'Guarded' }] });
+    });
   });
 });

@@ -3,8 +3,8 @@ import { Field, ID, InputType } from 'type-graphql';
 import { IsNotFuture } from '../shared/validators';
 import { RegistrationStatus } from './registration.entity';
 
-const MRN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
-const MRN_MESSAGE = 'mrn must be letters, digits, dot, dash, slash or underscore';
+export const MRN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
+export const MRN_MESSAGE = 'mrn must be letters, digits, dot, dash, slash or underscore';
 
 @InputType()
 export class RegisterPatientInput {

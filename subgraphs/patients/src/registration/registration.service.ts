@@ -1,4 +1,5 @@
-import { conflict, notFound, type RequestContext } from '@caregraph/platform';
+import { CLINICIAN_ROLES, conflict, forbidden, notFound, requireStaff, type RequestContext } from '@caregraph/platform';
+import { PATIENT_EDITORS } from '../patient/patient.service';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
@@ -16,8 +17,13 @@ export class RegistrationService {
     return this.ctx.em.find(PatientRegistration, { patient: { $in: [...patientIds] } }, { orderBy: { registeredAt: 'asc', id: 'asc' } });
   }
 
+  /** Staff register a patient they may see at their own organization (e.g. one referred with consent). */
   async register(input: RegisterPatientInput): Promise<PatientRegistration> {
     const { em } = this.ctx;
+    // clinicians, who may see a referred patient through consent; an admin sees registered patients only
+    const staff = requireStaff(this.ctx.principal, CLINICIAN_ROLES, 'register patients seen elsewhere');
+    if (input.organizationId.toLowerCase() !== staff.organizationId) throw forbidden('Patients are registered at your own organization only');
+    await this.ctx.access.requireWrite(input.patientId, 'demographics', 'PatientRegistration', 'patientId', () => true);
     if (!(await em.findOne(Patient, { id: input.patientId }))) throw notFound('Patient', 'patientId');
     if (!(await em.findOne(Organization, { id: input.organizationId }))) throw notFound('Organization', 'organizationId');
     const mrn = input.mrn.trim();
@@ -33,14 +39,22 @@ export class RegistrationService {
       mrn,
       registeredAt: input.registeredAt ?? new Date(),
     });
-    await this.flush();
+    await this.flush(input.patientId);
     return registration;
   }
 
   async update(input: UpdateRegistrationInput): Promise<PatientRegistration> {
     const { em } = this.ctx;
+    const staff = requireStaff(this.ctx.principal, PATIENT_EDITORS, 'change registrations');
     const registration = await em.findOne(PatientRegistration, { id: input.id });
     if (!registration) throw notFound('PatientRegistration', 'id');
+    if (registration.organization.id !== staff.organizationId) {
+      // another organization's registration: as unknown as the patient is to the caller, else not theirs to change
+      const visible = await this.ctx.access.check(registration.patient.id, 'demographics', 'PatientRegistration');
+      if (!visible) throw notFound('PatientRegistration', 'id');
+      throw forbidden('Registrations are changed by their own organization');
+    }
+    await this.ctx.access.decision(registration.patient.id, 'demographics'); // known to the audit row below
     if (input.mrn) {
       const mrn = input.mrn.trim();
       const taken = await em.count(PatientRegistration, { organization: registration.organization.id, mrn, id: { $ne: registration.id } });
@@ -48,14 +62,14 @@ export class RegistrationService {
       registration.mrn = mrn;
     }
     if (input.status) registration.status = input.status;
-    await this.flush();
+    await this.flush(registration.patient.id);
     return registration;
   }
 
   /** A concurrent writer can still win the race: its unique violation names the field too. */
-  private async flush(): Promise<void> {
+  private async flush(patientId: string): Promise<void> {
     try {
-      await this.ctx.em.flush();
+      await this.ctx.access.flushAudited(this.ctx.em, patientId, 'demographics', 'PatientRegistration');
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         throw String((error as { constraint?: string }).constraint ?? error.message).includes('mrn') ? duplicateMrn() : duplicatePatient();

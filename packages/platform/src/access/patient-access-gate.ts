@@ -1,0 +1,160 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../context';
+import { forbidden, notFound, unauthenticated } from '../errors/errors';
+import type { AuditExecutor } from '../audit/sql';
+import { AuditLog, type AuditEvent } from '../audit/writer';
+import { DENIED, MAX_ACCESS_BATCH, purposeOf, type AccessCategory, type AccessDecision, type AccessPolicyFunction } from './policy';
+
+/**
+ * The access policy for one request, where a subgraph loads patient data. Every service asks it
+ * before returning a patient's records and tells it what it returned; the gate writes one audit
+ * row per patient (reads, with the record types) and one per refused patient when the request ends.
+ *
+ * Decisions are batched per category (DataLoader: all the patients one GraphQL request touches in
+ * a tick become one policy call) and remembered for this request only, so a revoked consent
+ * counts from the very next request. A record the caller may not see answers exactly like one
+ * that does not exist.
+ */
+export class PatientAccessGate {
+  private readonly loaders = new Map<AccessCategory, DataLoader<string, AccessDecision>>();
+  readonly audit: AuditLog;
+
+  constructor(
+    readonly principal: Principal,
+    private readonly policy: AccessPolicyFunction,
+    options: { service: string; requestId: string; executor: AuditExecutor },
+  ) {
+    this.audit = new AuditLog(options.executor, { service: options.service, requestId: options.requestId, actor: principal, purpose: purposeOf(principal, null) });
+  }
+
+  /** The decision for one patient (batched with every other asked in the same tick). */
+  decision(patientId: string, category: AccessCategory): Promise<AccessDecision> {
+    if (this.principal.kind === 'anonymous') return Promise.reject(unauthenticated());
+    return this.loader(category).load(patientId.toLowerCase());
+  }
+
+  /**
+   * For one patient's records (a list on Patient, a mutation's target): whether the caller may
+   * see them. A refusal is audited against `recordType`.
+   */
+  async check(patientId: string, category: AccessCategory, recordType: string): Promise<boolean> {
+    const decision = await this.decision(patientId, category);
+    if (!decision.allowed) this.audit.noteDenied(patientId.toLowerCase(), recordType);
+    return decision.allowed;
+  }
+
+  /**
+   * Records loaded by id (a query by id, `_entities`): those the caller may not see become null,
+   * exactly like ids that do not exist. Reads and refusals are audited.
+   */
+  async visible<T>(records: readonly (T | null)[], category: AccessCategory, recordType: string, patientIdOf: (record: T) => string): Promise<(T | null)[]> {
+    const decisions = await Promise.all(records.map((record) => (record ? this.decision(patientIdOf(record), category) : DENIED)));
+    return records.map((record, index) => {
+      if (!record) return null;
+      const patientId = patientIdOf(record).toLowerCase();
+      if (!decisions[index].allowed) {
+        this.audit.noteDenied(patientId, recordType);
+        return null;
+      }
+      this.noteRead(patientId, category, recordType, 1);
+      return record;
+    });
+  }
+
+  /**
+   * Notes `count` records of `recordType` of `patientId` returned to the caller. The patient must
+   * have been decided allowed for `category` in this request: a read under break-glass is
+   * flagged as such for the compliance officer and the patient.
+   */
+  noteRead(patientId: string, category: AccessCategory, recordType: string, count = 1): void {
+    const id = patientId.toLowerCase();
+    const decision = this.knownDecision(id, category);
+    if (!decision?.allowed) throw new Error('PatientAccessGate.noteRead: the patient was not decided allowed in this request');
+    this.audit.noteRead(id, recordType, count, { breakGlass: decision.basis === 'break-glass', purpose: purposeOf(this.principal, decision.basis) });
+  }
+
+  /**
+   * For a write on a patient's record: resolves when the caller may see the patient's `category`
+   * and writes in it is open to them; otherwise NOT_FOUND on `field` when the patient is hidden
+   * from them (no existence leak), FORBIDDEN when visible but the write is not theirs to make.
+   */
+  async requireWrite(patientId: string, category: AccessCategory, recordType: string, field: string, mayWrite: (decision: AccessDecision) => boolean): Promise<AccessDecision> {
+    const decision = await this.decision(patientId, category);
+    if (!decision.allowed) {
+      this.audit.noteDenied(patientId.toLowerCase(), recordType);
+      throw notFound('Patient', field);
+    }
+    if (!mayWrite(decision)) {
+      this.audit.noteDenied(patientId.toLowerCase(), recordType);
+      throw forbidden(`Not allowed to change ${recordType} records`);
+    }
+    return decision;
+  }
+
+  /** Writes the audit row of a change now, inside the caller's transaction (`executor` = its em). */
+  async recordWrite(executor: AuditExecutor, patientId: string | null, category: AccessCategory, recordType: string, detail: AuditEvent['detail'] = {}): Promise<void> {
+    const decision = patientId ? this.knownDecision(patientId.toLowerCase(), category) : undefined;
+    await this.audit.record({
+      action: 'write',
+      outcome: 'success',
+      patientId: patientId?.toLowerCase() ?? null,
+      recordTypes: [recordType],
+      breakGlass: decision?.basis === 'break-glass' || undefined,
+      purpose: purposeOf(this.principal, decision?.basis ?? null),
+      detail,
+    }, executor);
+  }
+
+  /**
+   * Flushes the request's pending changes and writes their audit row in one transaction: no
+   * change without its audit row, no audit row for a change that did not happen.
+   */
+  async flushAudited(em: EntityManager, patientId: string | null, category: AccessCategory, recordType: string, detail: AuditEvent['detail'] = {}): Promise<void> {
+    await em.begin();
+    try {
+      await em.flush();
+      await this.recordWrite(em, patientId, category, recordType, detail);
+      await em.commit();
+    } catch (error) {
+      await em.rollback();
+      throw error;
+    }
+  }
+
+  /** Writes what this request read and was refused (called once, when the response is ready). */
+  flush(): Promise<string[]> {
+    return this.audit.flush();
+  }
+
+  /** Decisions already made in this request, by category (what noteRead and recordWrite rely on). */
+  private readonly settled = new Map<AccessCategory, Map<string, AccessDecision>>();
+
+  private knownDecision(patientId: string, category: AccessCategory): AccessDecision | undefined {
+    return this.settled.get(category)?.get(patientId);
+  }
+
+  private loader(category: AccessCategory): DataLoader<string, AccessDecision> {
+    let loader = this.loaders.get(category);
+    if (!loader) {
+      const settled = new Map<string, AccessDecision>();
+      loader = new DataLoader<string, AccessDecision>(
+        async (ids) => {
+          const decisions = await this.policy(this.principal, ids, category);
+          return ids.map((id) => {
+            const decision = decisions.get(id) ?? DENIED;
+            settled.set(id, decision);
+            return decision;
+          });
+        },
+        { maxBatchSize: MAX_ACCESS_BATCH },
+      );
+      this.loaders.set(category, loader);
+      this.settled.set(category, settled);
+    }
+    return loader;
+  }
+}
+
+/** A policy that refuses to be asked: for services without patient data, and jobs that need none. */
+export const NO_ACCESS_POLICY: AccessPolicyFunction = () => Promise.reject(new Error('access policy unavailable: none configured for this service'));

@@ -1,0 +1,59 @@
+import type { Principal } from '../context';
+
+/**
+ * The patient access policy as every subgraph sees it. The patients subgraph owns the data the
+ * policy rests on (registrations, consents, break-glass) and decides; the other subgraphs ask it
+ * (POST ACCESS_DECISIONS_PATH, batched per request) and enforce the answer where they load data.
+ */
+
+/** The parts of a patient record access is decided on (chart comments count as clinical). */
+export const ACCESS_CATEGORIES = ['demographics', 'clinical', 'billing'] as const;
+export type AccessCategory = (typeof ACCESS_CATEGORIES)[number];
+
+/** Why access is allowed; null when it is not. */
+export type AccessBasis = 'own-record' | 'registration' | 'consent' | 'break-glass';
+export const ACCESS_BASES: readonly AccessBasis[] = ['own-record', 'registration', 'consent', 'break-glass'];
+
+export interface AccessDecision {
+  allowed: boolean;
+  basis: AccessBasis | null;
+}
+
+export const DENIED: AccessDecision = Object.freeze({ allowed: false, basis: null });
+
+/** Decides a batch: one entry per distinct id given, lowercased. */
+export type AccessPolicyFunction = (principal: Principal, patientIds: readonly string[], category: AccessCategory) => Promise<Map<string, AccessDecision>>;
+
+/** Where the patients subgraph answers other subgraphs' access questions. */
+export const ACCESS_DECISIONS_PATH = '/internal/access-decisions';
+/**
+ * The gateway's assertions name this audience beside the subgraph's own, so a subgraph can pass
+ * the assertion it received on to the access policy: the principal stays the one the gateway
+ * vouched for, and the assertion is still useless against any other subgraph's /graphql.
+ */
+export const ACCESS_POLICY_AUDIENCE = 'caregraph-access-policy';
+/** Most ids one decisions request may carry (DataLoader batches are cut to this size). */
+export const MAX_ACCESS_BATCH = 500;
+
+/**
+ * Why a principal reads a record, as the audit log states it (HIPAA's treatment / payment /
+ * operations, the patient's own right of access, or the emergency override).
+ */
+export function purposeOf(principal: Principal, basis: AccessBasis | null): string | null {
+  if (basis === 'break-glass') return 'break-glass';
+  if (principal.kind === 'client') return 'partner-app';
+  if (principal.kind === 'system') return principal.purpose;
+  if (principal.kind !== 'user') return null;
+  switch (principal.role) {
+    case 'physician':
+    case 'nurse':
+      return 'treatment';
+    case 'billing':
+      return 'payment';
+    case 'org_admin':
+    case 'compliance':
+      return 'operations';
+    case 'patient':
+      return 'own-record';
+  }
+}
