@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger, generateAssertionKeyPair } from '@caregraph/platform';
+import { createLogger, generateAssertionKeyPair, generateSigningKeyPair, signAccessToken } from '@caregraph/platform';
 import { Redis } from 'ioredis';
 import { createGateway, type RunningGateway } from './gateway';
 
@@ -10,7 +10,13 @@ import { createGateway, type RunningGateway } from './gateway';
 describe('rate limits shared by gateway instances through Redis (REDIS_URL)', () => {
   const logger = createLogger('gateway', 'silent');
   const keyPrefix = `caregraph-test-${randomUUID()}`;
-  const budget = { anonymous: { points: 3, durationSec: 60 } };
+  const budget = { user: { points: 3, durationSec: 60 } };
+  const tokenKeys = generateSigningKeyPair();
+  // one signed-in caller: the budget is theirs, wherever their requests land
+  const token = signAccessToken(
+    { kind: 'user', userId: randomUUID(), role: 'physician', organizationId: randomUUID(), patientId: null, sessionId: randomUUID() },
+    { privateKey: tokenKeys.privateKey },
+  );
   const clients: Redis[] = [];
   const gateways: RunningGateway[] = [];
 
@@ -22,14 +28,15 @@ describe('rate limits shared by gateway instances through Redis (REDIS_URL)', ()
       port: 0,
       staticDir: false,
       assertionPrivateKey: (await generateAssertionKeyPair()).privateKeyPem,
+      accessTokenPublicKey: tokenKeys.publicKey,
       rateLimit: { ...budget, ...(client ? { redisClient: client, keyPrefix } : { keyPrefix }) },
     });
     gateways.push(gateway);
     return gateway;
   };
   // answered by the gateway itself: no subgraph needed to count requests
-  const ask = (gateway: RunningGateway) =>
-    fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) }).then((r) => r.status);
+  const ask = async (gateway: RunningGateway) =>
+    fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await token}` }, body: JSON.stringify({ query: '{ __typename }' }) }).then((r) => r.status);
 
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.close()));
