@@ -148,6 +148,7 @@ export interface ReadNote {
  */
 export class AuditLog {
   private readonly pending = new Map<string, PendingReads>();
+  private denials = 0;
 
   constructor(
     private readonly executor: AuditExecutor,
@@ -171,9 +172,15 @@ export class AuditLog {
 
   /** Notes a refused attempt to read `recordType` of `patientId`. */
   noteDenied(patientId: string | null, recordType: string): void {
+    this.denials += 1;
     const entry = this.entry(patientId, 'denied');
     entry.recordTypes.add(recordType);
     entry.count += 1;
+  }
+
+  /** Whether a refusal was noted in this request (flushed or not). */
+  get deniedNoted(): boolean {
+    return this.denials > 0;
   }
 
   /** Number of rows the next flush writes. */

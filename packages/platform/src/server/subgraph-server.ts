@@ -76,14 +76,24 @@ function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
 
 /**
  * Writes the audit rows of what the request read (and was refused) before the response leaves:
- * if the audit log cannot be written, the caller gets an error instead of the data.
+ * if the audit log cannot be written, the caller gets an error instead of the data. Every
+ * FORBIDDEN answer leaves a row, whether or not a service noted the refusal itself.
  */
 function readAuditPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, errors, operation }) {
           try {
+            // a role refused (FORBIDDEN) where no patient record was involved, e.g. a directory write: audited too
+            const refused = (errors ?? []).filter((error) => error.extensions?.code === 'FORBIDDEN');
+            if (refused.length && !contextValue.access.audit.deniedNoted) {
+              await contextValue.access.audit.record({
+                action: operation?.operation === 'mutation' ? 'write' : 'read',
+                outcome: 'denied',
+                detail: { code: 'FORBIDDEN', fields: refused.map((error) => error.path?.join('.') ?? null) },
+              });
+            }
             await contextValue.access.flush();
           } catch (error) {
             contextValue.log.error({ err: describeErrorForLog(error) }, 'could not audit the reads of a request: response withheld');

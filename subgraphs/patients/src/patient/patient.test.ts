@@ -337,15 +337,16 @@ describe('patients subgraph: patients', () => {
         ['a compliance officer', () => staff('compliance', homeId)],
         ['a patient', () => patientUser(seen.registered)],
         ['a partner app', () => partnerApp(homeId, ['system/*.*'])],
-      ])('refuses %s with FORBIDDEN, writing nothing', async (_label, principal) => {
+      ])('refuses %s with FORBIDDEN, writing nothing but the audit row of the refusal', async (_label, principal) => {
         const before = await rowCounts();
-        const [{ n: auditBefore }] = await withSql(db.url, (q) => q(`select count(*)::int as n from audit.event where action = 'write'`));
-        const response = await graphql(service.url, CREATE, { input: valid }, principal());
+        const caller = principal();
+        const actorId = caller.kind === 'user' ? caller.userId : caller.kind === 'client' ? caller.clientId : null;
+        const response = await graphql(service.url, CREATE, { input: valid }, caller);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
         expect(response.data?.createPatient ?? null).toBeNull();
         expect(await rowCounts()).toEqual(before);
-        const [{ n: auditAfter }] = await withSql(db.url, (q) => q(`select count(*)::int as n from audit.event where action = 'write'`));
-        expect(auditAfter).toBe(auditBefore);
+        const audit = await withSql(db.url, (q) => q(`select action, outcome, detail->>'code' as code from audit.event where actor_id = $1`, [actorId]));
+        expect(audit).toEqual([{ action: 'write', outcome: 'denied', code: 'FORBIDDEN' }]);
       });
     });
 
