@@ -28,3 +28,4 @@ export * from './access/policy';
 export * from './access/patient-access-gate';
 export * from './access/remote-policy';
 export * from './access/roles';
+export * from './graphql/per-request';

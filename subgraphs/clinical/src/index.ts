@@ -1,2 +1,1 @@
-export { clinicalSubgraph } from './subgraph';
-export { clinicalIngestor } from './fhir/clinical.ingestor';
+export { CLINICAL_FEATURES, clinicalIngestor, clinicalSubgraph } from './subgraph';

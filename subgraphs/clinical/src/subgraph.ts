@@ -1,16 +1,26 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { ChartRecordFieldsResolver } from './chart/record-fields.resolver';
 import { createClinicalContext, type ClinicalContext } from './context';
-import { Encounter } from './encounter/encounter.entity';
-import { encounterReference } from './encounter/encounter.reference';
-import { EncounterResolver, PatientEncountersResolver } from './encounter/encounter.resolver';
+import { encounterFeature } from './encounter';
+import type { ClinicalFeature } from './feature';
+import { createClinicalIngestor } from './fhir/clinical.ingestor';
+import { medicationFeatures } from './medications';
 import { migrations } from './migrations';
+import { problemFeatures } from './problems';
+import { resultFeatures } from './results';
 import { patientReference } from './stubs';
 
-/** The clinical subgraph: encounters (later conditions, observations, medications, ...). */
+/** Every part of the chart, in FHIR import order (encounters first: the others point at them). */
+export const CLINICAL_FEATURES: readonly ClinicalFeature[] = [encounterFeature, ...problemFeatures, ...resultFeatures, ...medicationFeatures];
+
+/** The clinical subgraph: the shared chart. */
 export const clinicalSubgraph: SubgraphDefinition<ClinicalContext> = {
   name: 'clinical',
-  database: { schema: 'clinical', entities: [Encounter], migrations },
-  resolvers: [EncounterResolver, PatientEncountersResolver],
-  referenceResolvers: { ...encounterReference, ...patientReference },
+  database: { schema: 'clinical', entities: CLINICAL_FEATURES.flatMap((feature) => feature.entities), migrations },
+  resolvers: [ChartRecordFieldsResolver, ...CLINICAL_FEATURES.flatMap((feature) => feature.resolvers)] as SubgraphDefinition['resolvers'],
+  referenceResolvers: Object.assign({}, patientReference, ...CLINICAL_FEATURES.map((feature) => feature.referenceResolvers ?? {})),
   createContext: createClinicalContext,
 };
+
+/** The clinical side of `npm run import`. */
+export const clinicalIngestor = createClinicalIngestor(CLINICAL_FEATURES);

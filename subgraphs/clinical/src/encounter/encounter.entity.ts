@@ -51,6 +51,18 @@ export class Encounter {
   @Property({ type: 'jsonb', nullable: true })
   type?: Coding | null;
 
+  /** type.code, for the `code` filter (indexed). */
+  @Property({ type: 'text', nullable: true })
+  typeCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where it took place (FHIR Encounter.location), when more precise than the organization' })
+  @Property({ type: 'text', nullable: true })
+  locationName?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The clinician's summary of the visit" })
+  @Property({ type: 'text', nullable: true })
+  visitSummary?: string | null;
+
   @Field(() => [Coding], { description: 'Why the encounter took place' })
   @Property({ type: 'jsonb' })
   reasons: Coding[] & Opt = [];

@@ -1,5 +1,6 @@
-import { CodingInput, Nested, PageArgs } from '@caregraph/platform';
-import { ArrayMaxSize, IsEnum, IsOptional, IsUUID, Matches } from 'class-validator';
+import { CodingInput, Nested } from '@caregraph/platform';
+import { ArrayMaxSize, IsEnum, IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ChartListArgs } from '../chart/chart-list';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { EncounterStatus } from './encounter.entity';
 
@@ -17,11 +18,18 @@ export class RecordEncounterInput {
   @Field(() => Date) periodStart!: Date;
   @Field(() => Date, { nullable: true, description: 'Leave out while the encounter is ongoing' }) @IsOptional() periodEnd?: Date | null;
   @Field(() => [ID]) @ArrayMaxSize(50) @IsUUID(undefined, { each: true }) participantPractitionerIds: string[] = [];
+  @Field(() => String, { nullable: true, description: 'Where it took place, when more precise than the organization (ward, clinic room)' }) @IsOptional() @MaxLength(200) locationName?: string | null;
+  @Field(() => String, { nullable: true, description: "The clinician's summary of the visit (up to 20,000 characters)" }) @IsOptional() @MaxLength(20000) visitSummary?: string | null;
 }
 
+@InputType({ description: "A clinician's summary of a visit of their organization" })
+export class SetVisitSummaryInput {
+  @Field(() => ID) @IsUUID() encounterId!: string;
+  @Field(() => String, { description: 'Up to 20,000 characters; empty clears it' }) @MaxLength(20000) visitSummary!: string;
+}
+
+/** `from`/`to` apply to the start; `code` is the encounter type's code; `organizationId` the providing organization. */
 @ArgsType()
-export class PatientEncountersArgs extends PageArgs {
+export class PatientEncountersArgs extends ChartListArgs {
   @Field(() => EncounterStatus, { nullable: true }) @IsOptional() @IsEnum(EncounterStatus) status?: EncounterStatus | null;
-  @Field(() => Date, { nullable: true, description: 'Only encounters that start at or after this instant' }) from?: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Only encounters that start before this instant' }) to?: Date | null;
 }

@@ -4,7 +4,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, R
 import type { ClinicalContext } from '../context';
 import { OrganizationRef, PatientRef, PractitionerRef } from '../stubs';
 import { Encounter } from './encounter.entity';
-import { PatientEncountersArgs, RecordEncounterInput } from './encounter.inputs';
+import { PatientEncountersArgs, RecordEncounterInput, SetVisitSummaryInput } from './encounter.inputs';
 
 @ObjectType()
 export class EncounterConnection extends ConnectionType(Encounter) {}
@@ -19,6 +19,11 @@ export class EncounterResolver {
   @Mutation(() => Encounter, { description: 'Records an encounter (e.g. entered by a clinician)' })
   recordEncounter(@Arg('input', () => RecordEncounterInput) input: RecordEncounterInput, @Ctx() ctx: ClinicalContext): Promise<Encounter> {
     return ctx.encounters.record(input);
+  }
+
+  @Mutation(() => Encounter, { description: "Writes (or clears) the visit summary of an encounter of the caller's organization" })
+  setVisitSummary(@Arg('input', () => SetVisitSummaryInput) input: SetVisitSummaryInput, @Ctx() ctx: ClinicalContext): Promise<Encounter> {
+    return ctx.encounters.setVisitSummary(input);
   }
 
   // Fields below cross into the patients subgraph: nullable, so the gateway can answer with

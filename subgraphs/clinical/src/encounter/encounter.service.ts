@@ -1,8 +1,7 @@
-import { badInput, findByIds, findPage, forbidden, orderByIds, requireStaff, toConnection, type Coding, type CodingInput, type Connection, type RequestContext, CLINICIAN_ROLES } from '@caregraph/platform';
-import type { FilterQuery } from '@mikro-orm/postgresql';
-import { validate as isUuid } from 'uuid';
+import { badInput, findByIds, forbidden, notFound, orderByIds, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext, CLINICIAN_ROLES } from '@caregraph/platform';
 import { Encounter } from './encounter.entity';
-import type { PatientEncountersArgs, RecordEncounterInput } from './encounter.inputs';
+import type { PatientEncountersArgs, RecordEncounterInput, SetVisitSummaryInput } from './encounter.inputs';
+import { listChartRecords } from '../chart/chart-list';
 
 const toCoding = (coding: CodingInput): Coding => ({ system: coding.system ?? null, code: coding.code, display: coding.display ?? null });
 
@@ -16,27 +15,18 @@ export class EncounterService {
     return this.ctx.access.visible(rows, 'clinical', 'Encounter', (encounter) => encounter.patientId);
   }
 
-  /**
-   * A patient's encounters, newest first, optionally by status and start time window [from, to);
-   * null when the caller may not see the patient's clinical record.
-   */
-  async listForPatient(patientId: string, args: PatientEncountersArgs, includeCount: boolean): Promise<Connection<Encounter> | null> {
-    const { from, to } = args;
-    if (from && to && to < from) throw badInput('to', 'to must not be before from');
-    if (!isUuid(patientId) || !(await this.ctx.access.check(patientId, 'clinical', 'Encounter'))) return null;
-
-    const where: FilterQuery<Encounter> = { patientId };
-    if (args.status) where.status = args.status;
-    if (from || to) where.periodStart = { ...(from && { $gte: from }), ...(to && { $lt: to }) };
-    const page = await findPage(this.ctx.em, Encounter, where, {
-      first: args.first,
-      after: args.after,
-      // matches the index (patient_id, period_start desc, id)
-      orderBy: { periodStart: 'desc', id: 'asc' },
+  /** A patient's encounters, newest first, with the chart filters; null when the caller may not see the patient's clinical record. */
+  listForPatient(patientId: string, args: PatientEncountersArgs, includeCount: boolean): Promise<Connection<Encounter> | null> {
+    return listChartRecords(this.ctx, {
+      entity: Encounter,
+      recordType: 'Encounter',
+      patientId,
+      args,
+      dateField: 'periodStart',
+      codeField: 'typeCode',
+      where: args.status ? { status: args.status } : {},
       includeCount,
     });
-    if (page.items.length) this.ctx.access.noteRead(patientId, 'clinical', 'Encounter', page.items.length);
-    return toConnection(page);
   }
 
   /** A clinician records an encounter at their own organization, for a patient whose chart they may see. */
@@ -52,12 +42,26 @@ export class EncounterService {
       status: input.status,
       classCode: input.classCode,
       type: input.type ? toCoding(input.type) : null,
+      typeCode: input.type?.code ?? null,
+      locationName: input.locationName?.trim() || null,
+      visitSummary: input.visitSummary?.trim() || null,
       reasons: input.reasons.map(toCoding),
       periodStart,
       periodEnd,
       participantPractitionerIds: [...new Set(input.participantPractitionerIds.map((id) => id.toLowerCase()))],
     });
     await this.ctx.access.flushAudited(this.ctx.em, encounter.patientId, 'clinical', 'Encounter', { operation: 'create' });
+    return encounter;
+  }
+
+  /** A clinician of the encounter's organization writes (or clears) its visit summary. */
+  async setVisitSummary(input: SetVisitSummaryInput): Promise<Encounter> {
+    const clinician = requireStaff(this.ctx.principal, CLINICIAN_ROLES, 'write visit summaries');
+    const [encounter] = await this.visibleByIds([input.encounterId]);
+    if (!encounter) throw notFound('Encounter', 'encounterId');
+    if (encounter.organizationId !== clinician.organizationId) throw forbidden('Visit summaries are written by the organization that provided the encounter', 'encounterId');
+    encounter.visitSummary = input.visitSummary.trim() || null;
+    await this.ctx.access.flushAudited(this.ctx.em, encounter.patientId, 'clinical', 'Encounter', { operation: 'visit-summary' });
     return encounter;
   }
 }

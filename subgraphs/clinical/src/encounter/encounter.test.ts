@@ -32,9 +32,9 @@ describe('clinical subgraph: encounters', () => {
   const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}) => callOk(url, query, variables, { principal: physician });
 
   const RECORD = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id status classCode periodStart periodEnd } }`;
-  const PATIENT_ENCOUNTERS = `query ($id: ID!, $first: Int, $after: String, $status: EncounterStatus, $from: DateTimeISO, $to: DateTimeISO) {
+  const PATIENT_ENCOUNTERS = `query ($id: ID!, $first: Int, $after: String, $status: EncounterStatus, $from: DateTimeISO, $to: DateTimeISO, $code: String, $organizationId: ID) {
     _entities(representations: [{ __typename: "Patient", id: $id }]) {
-      ... on Patient { encounters(first: $first, after: $after, status: $status, from: $from, to: $to) {
+      ... on Patient { encounters(first: $first, after: $after, status: $status, from: $from, to: $to, code: $code, organizationId: $organizationId) {
         totalCount edges { node { id status periodStart } } pageInfo { hasNextPage endCursor } } }
     }
   }`;
@@ -278,6 +278,41 @@ describe('clinical subgraph: encounters', () => {
       expect(id).toBeDefined();
       const writes = (await auditRows(patientId, writer)).filter((row) => row.action === 'write');
       expect(writes).toEqual([{ action: 'write', outcome: 'success', record_types: ['Encounter'], purpose: 'treatment', detail: { operation: 'create' } }]);
+    });
+  });
+
+  describe('visit details and chart filters', () => {
+    const SUMMARY = `mutation ($input: SetVisitSummaryInput!) { setVisitSummary(input: $input) { id visitSummary locationName } }`;
+
+    it('records location and summary, and lets only the providing organization rewrite or clear the summary', async () => {
+      const patientId = await newPatient();
+      const { id } = await record(patientId, '2024-05-01T09:00:00Z', { locationName: 'Ward 3B', visitSummary: '  Chest pain ruled out.  ' });
+      const { encounter } = await graphqlOk(service.url, `query ($id: ID!) { encounter(id: $id) { locationName visitSummary } }`, { id });
+      expect(encounter).toEqual({ locationName: 'Ward 3B', visitSummary: 'Chest pain ruled out.' });
+
+      expect((await graphqlOk(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'Follow up in 2 weeks.' } })).setVisitSummary.visitSummary).toBe('Follow up in 2 weeks.');
+      // a clinician of another organization who may see the chart (consent) still may not rewrite it
+      const elsewhere = await insertOrganization(db.url);
+      await insertConsent(db.url, patientId, elsewhere, 'clinical');
+      const refused = await call(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, { principal: staff('physician', elsewhere) });
+      expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'encounterId' });
+      // one who may not see it gets NOT_FOUND, like an unknown encounter
+      const hidden = await call(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, { principal: staff('physician', await insertOrganization(db.url)) });
+      expect(hidden.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'encounterId' });
+      expect((await graphqlOk(service.url, SUMMARY, { input: { encounterId: id, visitSummary: '   ' } })).setVisitSummary.visitSummary).toBeNull();
+    });
+
+    it('filters a patient\'s encounters by providing organization and by type code', async () => {
+      const patientId = await newPatient();
+      const other = await insertOrganization(db.url);
+      await record(patientId, '2024-01-01T00:00:00Z', { type: { system: 'http://snomed.info/sct', code: '185349003' } });
+      const checkup = await record(patientId, '2024-02-01T00:00:00Z', { type: { system: 'http://snomed.info/sct', code: '410620009' } });
+      // recorded elsewhere (import path: another organization's encounter of the same patient)
+      await withSql(db.url, (sql) => sql(`insert into clinical.encounter (id, patient_id, organization_id, status, class_code, period_start) values ($1, $2, $3, 'finished', 'AMB', '2024-03-01')`, [randomUUID(), patientId, other]));
+      const ids = async (args: Record<string, unknown>) => (await encountersOf(patientId, args)).edges.map((e: any) => e.node.id);
+      expect(await ids({ code: '410620009' })).toEqual([checkup.id]);
+      expect(await ids({ organizationId: other })).toHaveLength(1);
+      expect(await ids({ organizationId: organizationId })).toHaveLength(2);
     });
   });
 });

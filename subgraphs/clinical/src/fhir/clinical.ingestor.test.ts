@@ -11,7 +11,7 @@ import { graphql, graphqlOk, startTestSubgraph, type CallOptions } from '../../.
 import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { Encounter } from '../encounter/encounter.entity';
 import { clinicalSubgraph } from '../subgraph';
-import { clinicalIngestor } from './clinical.ingestor';
+import { clinicalIngestor } from '../subgraph';
 
 const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/synthea');
 const FIXTURE = 'Coleman_Ortiz_70e00093-a3d5-42bc-8186-eface8432c02.json';

@@ -1,7 +1,15 @@
 import type { MigrationEntry } from '@caregraph/platform';
 import { Migration20261122000000_init } from './Migration20261122000000_init';
+import { Migration20261124000100_problems } from './Migration20261124000100_problems';
+import { Migration20261124000200_results } from './Migration20261124000200_results';
+import { Migration20261124000300_medications } from './Migration20261124000300_medications';
+import { Migration20261124000400_encounter_details } from './Migration20261124000400_encounter_details';
 
 /** Every migration of the clinical schema, oldest first. New files must be added here. */
 export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000000_init', class: Migration20261122000000_init },
+  { name: 'Migration20261124000100_problems', class: Migration20261124000100_problems },
+  { name: 'Migration20261124000200_results', class: Migration20261124000200_results },
+  { name: 'Migration20261124000300_medications', class: Migration20261124000300_medications },
+  { name: 'Migration20261124000400_encounter_details', class: Migration20261124000400_encounter_details },
 ];

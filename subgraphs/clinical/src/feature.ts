@@ -1,0 +1,20 @@
+import type { BundleView, FhirResource, IngestCounts, ReferenceResolvers } from '@caregraph/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** How one feature persists the FHIR resources it owns (inside the importer's transaction). */
+export interface FhirMapper {
+  resourceType: string;
+  ingest(em: EntityManager, resources: readonly FhirResource[], bundle: BundleView): Promise<IngestCounts>;
+}
+
+/**
+ * One part of the chart (conditions, observations, ...): its entities, resolvers, `_entities`
+ * resolution and FHIR import. subgraph.ts composes the features; nothing else lists them, so a
+ * feature lives in its folder alone.
+ */
+export interface ClinicalFeature {
+  entities: Function[];
+  resolvers: Function[];
+  referenceResolvers?: ReferenceResolvers;
+  fhir?: FhirMapper[];
+}
