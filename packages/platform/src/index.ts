@@ -29,3 +29,4 @@ export * from './access/patient-access-gate';
 export * from './access/remote-policy';
 export * from './access/roles';
 export * from './graphql/per-request';
+export * from './events';

@@ -6,6 +6,7 @@ import type { ClinicalFeature } from './feature';
 import { createClinicalIngestor } from './fhir/clinical.ingestor';
 import { medicationFeatures } from './medications';
 import { migrations } from './migrations';
+import { startPatientFactsConsumer } from './patient-facts';
 import { problemFeatures } from './problems';
 import { resultFeatures } from './results';
 import { patientReference } from './stubs';
@@ -20,6 +21,8 @@ export const clinicalSubgraph: SubgraphDefinition<ClinicalContext> = {
   resolvers: [ChartRecordFieldsResolver, ...CLINICAL_FEATURES.flatMap((feature) => feature.resolvers)] as SubgraphDefinition['resolvers'],
   referenceResolvers: Object.assign({}, patientReference, ...CLINICAL_FEATURES.map((feature) => feature.referenceResolvers ?? {})),
   createContext: createClinicalContext,
+  // keeps clinical.patient_facts in step with the patients subgraph's patient.demographics events
+  workers: (services) => startPatientFactsConsumer(services),
 };
 
 /** The clinical side of `npm run import`. */

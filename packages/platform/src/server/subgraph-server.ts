@@ -9,6 +9,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createErrorFormatter, describeErrorForLog } from '../errors/errors';
 import { appendAudit, ensureAuditSchema } from '../audit';
+import { ensureEventsSchema } from '../events/schema';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
 import { createRequestContext, type RequestContext } from '../context';
@@ -32,6 +33,11 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
    * there (SubgraphServerOptions.accessPolicyUrl).
    */
   accessPolicy?: (em: EntityManager) => AccessPolicyFunction;
+  /**
+   * Background work of the subgraph (e.g. event consumers), started once the database is ready and
+   * stopped first on close().
+   */
+  workers?: (services: { orm: MikroORM; logger: Logger }) => Promise<{ stop(): Promise<void> }>;
 }
 
 export interface SubgraphServerOptions {
@@ -122,6 +128,8 @@ export async function startSubgraphServer<C extends RequestContext>(
   const orm = await openDatabase(definition.database, { databaseUrl: options.databaseUrl, poolMax: options.poolMax, logger });
   // the shared, append-only audit log every service writes to (idempotent, safe when all start at once)
   await ensureAuditSchema(orm.em.fork());
+  // the platform's events between services (outbox and consumer offsets), likewise shared
+  await ensureEventsSchema(orm.em.fork());
 
   const app = express();
   app.disable('x-powered-by');
@@ -215,6 +223,15 @@ export async function startSubgraphServer<C extends RequestContext>(
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}/graphql`;
+
+  let workers: { stop(): Promise<void> } | undefined;
+  try {
+    workers = await definition.workers?.({ orm, logger });
+  } catch (error) {
+    await apollo.stop().catch(() => undefined);
+    await orm.close(true).catch(() => undefined);
+    throw error;
+  }
   logger.info({ url }, `${definition.name} subgraph ready`);
 
   let closed: Promise<void> | undefined;
@@ -225,6 +242,8 @@ export async function startSubgraphServer<C extends RequestContext>(
     orm,
     close: () =>
       (closed ??= (async () => {
+        // workers first: an event being handled finishes while the pool is still open
+        await workers?.stop().catch((error: unknown) => logger.error({ err: describeErrorForLog(error) }, 'workers did not stop cleanly'));
         await apollo.stop(); // stops accepting, lets in-flight requests finish, closes the HTTP server
         await orm.close(true);
       })()),

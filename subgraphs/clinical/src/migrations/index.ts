@@ -4,6 +4,7 @@ import { Migration20261124000100_problems } from './Migration20261124000100_prob
 import { Migration20261124000200_results } from './Migration20261124000200_results';
 import { Migration20261124000300_medications } from './Migration20261124000300_medications';
 import { Migration20261124000400_encounter_details } from './Migration20261124000400_encounter_details';
+import { Migration20261124000500_patient_facts } from './Migration20261124000500_patient_facts';
 
 /** Every migration of the clinical schema, oldest first. New files must be added here. */
 export const migrations: MigrationEntry[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261124000200_results', class: Migration20261124000200_results },
   { name: 'Migration20261124000300_medications', class: Migration20261124000300_medications },
   { name: 'Migration20261124000400_encounter_details', class: Migration20261124000400_encounter_details },
+  { name: 'Migration20261124000500_patient_facts', class: Migration20261124000500_patient_facts },
 ];

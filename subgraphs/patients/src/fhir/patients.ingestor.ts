@@ -3,6 +3,7 @@ import type { Organization as FhirOrganization, Patient as FhirPatient, Practiti
 import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
 import { syncPatientRows } from '../patient/patient.service';
+import { publishDemographics } from '../patient/demographics-events';
 import { PractitionerRole, codeKey } from '../practitioner/practitioner-role.entity';
 import { Practitioner } from '../practitioner/practitioner.entity';
 import { syncPractitionerRows } from '../practitioner/practitioner.service';
@@ -188,6 +189,8 @@ export const patientsIngestor: FhirIngestor = {
     }
 
     await em.flush();
+    // in the importer's transaction: the events commit (or roll back) with the whole bundle
+    await publishDemographics(em, patients.map((resource) => resource.ourId));
     return counts;
   },
 };

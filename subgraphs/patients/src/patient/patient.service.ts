@@ -12,6 +12,7 @@ import { Patient } from './patient.entity';
 import { PatientIdentifier, identifierKey } from './patient-identifier.entity';
 import { PatientNameToken } from './patient-name-token.entity';
 import type { CreatePatientInput, PatientsArgs, UpdatePatientInput } from './patient.inputs';
+import { publishDemographics } from './demographics-events';
 
 export interface IdentifierData {
   system: string;
@@ -128,6 +129,7 @@ export class PatientService {
         em.create(PatientRegistration, { patient, organization: staff.organizationId, mrn: input.mrn?.trim() ?? generatedMrn(), registeredAt: new Date() });
         await em.flush(); // patient, identifiers, tokens and registration together, with the audit row
         await this.ctx.access.recordWrite(em, patient.id, 'demographics', 'Patient', { operation: 'create' });
+        await publishDemographics(em, [patient.id]); // other services learn it with the same commit
         return patient;
       });
     } catch (error) {
@@ -166,6 +168,7 @@ export class PatientService {
     await this.ctx.em.transactional(async (em) => {
       await em.flush();
       await this.ctx.access.recordWrite(em, patient.id, 'demographics', 'Patient', { operation: 'update' });
+      await publishDemographics(em, [patient.id]);
     });
     return patient;
   }
