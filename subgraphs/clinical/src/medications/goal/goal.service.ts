@@ -1,0 +1,31 @@
+import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
+import DataLoader from 'dataloader';
+import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import { Goal } from './goal.entity';
+import type { PatientGoalsArgs } from './goal.inputs';
+
+/** Goals of patients' care (imported). */
+export class GoalService {
+  static of(ctx: RequestContext): GoalService {
+    return perRequest(ctx, GoalService, () => new GoalService(ctx));
+  }
+
+  /** Batches goal lookups (`goal(id)`, `_entities`, CarePlan.goals) into one query per tick; hidden and unknown ones are null. */
+  readonly loader = new DataLoader<string, Goal | null>((ids) => visibleRecordsByIds(this.ctx, Goal, 'Goal', ids));
+
+  private constructor(private readonly ctx: RequestContext) {}
+
+  /** A patient's goals, newest start first; null when the caller may not see the patient's clinical record. */
+  listForPatient(patientId: string, args: PatientGoalsArgs, includeCount: boolean): Promise<Connection<Goal> | null> {
+    return listChartRecords(this.ctx, {
+      entity: Goal,
+      recordType: 'Goal',
+      patientId,
+      args,
+      dateField: 'startAt',
+      codeField: 'codeValue',
+      where: args.lifecycleStatus ? { lifecycleStatus: args.lifecycleStatus } : {},
+      includeCount,
+    });
+  }
+}

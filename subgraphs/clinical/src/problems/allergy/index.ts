@@ -1,0 +1,15 @@
+import type { ClinicalFeature } from '../../feature';
+import { AllergyIntolerance } from './allergy.entity';
+import { allergyMapper } from './allergy.fhir';
+import { allergyReference } from './allergy.reference';
+import { AllergyIntoleranceResolver, PatientAllergiesResolver } from './allergy.resolver';
+
+export { allergiesByEncounter } from './allergy.service';
+
+/** Allergies and intolerances. */
+export const allergyFeature: ClinicalFeature = {
+  entities: [AllergyIntolerance],
+  resolvers: [AllergyIntoleranceResolver, PatientAllergiesResolver],
+  referenceResolvers: allergyReference,
+  fhir: [allergyMapper],
+};

@@ -1,0 +1,15 @@
+import type { ClinicalFeature } from '../../feature';
+import { Condition } from './condition.entity';
+import { conditionMapper } from './condition.fhir';
+import { conditionReference } from './condition.reference';
+import { ConditionResolver, PatientConditionsResolver } from './condition.resolver';
+
+export { conditionsByEncounter } from './condition.service';
+
+/** Conditions: the problem list and encounter diagnoses. */
+export const conditionFeature: ClinicalFeature = {
+  entities: [Condition],
+  resolvers: [ConditionResolver, PatientConditionsResolver],
+  referenceResolvers: conditionReference,
+  fhir: [conditionMapper],
+};

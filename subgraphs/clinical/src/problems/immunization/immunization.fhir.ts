@@ -1,0 +1,38 @@
+import { badInput, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
+import type { Immunization as FhirImmunization } from '@medplum/fhirtypes';
+import type { FhirMapper } from '../../feature';
+import { provenanceOf } from '../../fhir/provenance';
+import { upsertResources } from '../../fhir/upsert';
+import { fhirCode } from '../shared';
+import { Immunization, ImmunizationStatus } from './immunization.entity';
+
+const STATUSES = Object.values(ImmunizationStatus);
+
+/** Our row for one FHIR Immunization. */
+export function immunizationData(resource: FhirImmunization, bundle: BundleView) {
+  const { patientId, encounterId, organizationId } = provenanceOf(resource, bundle);
+  const vaccineCode = firstCodingOf(resource.vaccineCode);
+  if (!vaccineCode) throw badInput('Immunization.vaccineCode', 'Immunization.vaccineCode must have a coding with a code');
+  const status = fhirCode(resource.status, STATUSES, 'Immunization.status');
+  if (!status) throw badInput('Immunization.status', 'Immunization.status is required');
+  // the list's sort key: occurrenceString ("last spring") has no instant to sort by
+  const occurredAt = fhirInstant(resource.occurrenceDateTime, 'Immunization.occurrenceDateTime');
+  if (!occurredAt) throw badInput('Immunization.occurrenceDateTime', 'Immunization.occurrenceDateTime is required');
+  return {
+    patientId,
+    encounterId,
+    organizationId,
+    vaccineCode,
+    codeValue: vaccineCode.code,
+    status,
+    occurredAt,
+    primarySource: typeof resource.primarySource === 'boolean' ? resource.primarySource : null,
+  };
+}
+
+/** The Immunization side of the import. */
+export const immunizationMapper: FhirMapper = {
+  resourceType: 'Immunization',
+  ingest: (em, resources, bundle) =>
+    upsertResources(em, Immunization, 'Immunization', resources, (resource: FhirImmunization) => immunizationData(resource, bundle)),
+};

@@ -1,0 +1,15 @@
+import type { ClinicalFeature } from '../../feature';
+import { Procedure } from './procedure.entity';
+import { procedureMapper } from './procedure.fhir';
+import { procedureReference } from './procedure.reference';
+import { PatientProceduresResolver, ProcedureResolver } from './procedure.resolver';
+
+export { proceduresByEncounter } from './procedure.service';
+
+/** Procedures (import-only). */
+export const procedureFeature: ClinicalFeature = {
+  entities: [Procedure],
+  resolvers: [ProcedureResolver, PatientProceduresResolver],
+  referenceResolvers: procedureReference,
+  fhir: [procedureMapper],
+};

@@ -1,0 +1,40 @@
+import { perRequest, type Connection } from '@caregraph/platform';
+import DataLoader from 'dataloader';
+import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import type { ClinicalContext } from '../../context';
+import { visibleRecordsByEncounter } from '../shared';
+import { Procedure } from './procedure.entity';
+import type { PatientProceduresArgs } from './procedure.inputs';
+
+/** Procedures by id for this request (queries by id, `_entities`): null where unknown or hidden. */
+export const procedureLoader = (ctx: ClinicalContext): DataLoader<string, Procedure | null> =>
+  perRequest(ctx, procedureLoader, () => new DataLoader((ids: readonly string[]) => visibleRecordsByIds(ctx, Procedure, 'Procedure', ids)));
+
+/**
+ * Each encounter's procedures for this request, most recent first (for "an encounter with its
+ * linked procedures"): those of patients the caller may not see are left out.
+ */
+export const proceduresByEncounter = (ctx: ClinicalContext): DataLoader<string, Procedure[]> =>
+  perRequest(ctx, proceduresByEncounter, () => new DataLoader((ids: readonly string[]) => visibleRecordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', ids)));
+
+/** The request's ProcedureService. */
+export const procedureService = (ctx: ClinicalContext): ProcedureService => perRequest(ctx, ProcedureService, () => new ProcedureService(ctx));
+
+/** A patient's procedures (imported only). */
+export class ProcedureService {
+  constructor(private readonly ctx: ClinicalContext) {}
+
+  /** A patient's procedures, most recent first; null when the caller may not see the patient's clinical record. */
+  listForPatient(patientId: string, args: PatientProceduresArgs, includeCount: boolean): Promise<Connection<Procedure> | null> {
+    return listChartRecords(this.ctx, {
+      entity: Procedure,
+      recordType: 'Procedure',
+      patientId,
+      args,
+      dateField: 'performedStart',
+      codeField: 'codeValue',
+      where: args.status ? { status: args.status } : {},
+      includeCount,
+    });
+  }
+}

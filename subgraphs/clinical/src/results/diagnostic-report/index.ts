@@ -1,0 +1,16 @@
+import type { ClinicalFeature } from '../../feature';
+import { DiagnosticReport } from './diagnostic-report.entity';
+import { diagnosticReportMapper } from './diagnostic-report.fhir';
+import { diagnosticReportReference } from './diagnostic-report.reference';
+import { DiagnosticReportResolver, PatientDiagnosticReportsResolver } from './diagnostic-report.resolver';
+
+export { DiagnosticReport, DiagnosticReportStatus } from './diagnostic-report.entity';
+export { reportById, reportsByEncounter } from './diagnostic-report.loaders';
+
+/** Diagnostic reports (lab panels, imaging reports) with their observations. Imported only. */
+export const diagnosticReportFeature: ClinicalFeature = {
+  entities: [DiagnosticReport],
+  resolvers: [DiagnosticReportResolver, PatientDiagnosticReportsResolver],
+  referenceResolvers: diagnosticReportReference,
+  fhir: [diagnosticReportMapper],
+};

@@ -1,0 +1,16 @@
+import type { ClinicalFeature } from '../../feature';
+import { Observation } from './observation.entity';
+import { observationMapper } from './observation.fhir';
+import { observationReference } from './observation.reference';
+import { ObservationResolver, PatientObservationsResolver } from './observation.resolver';
+
+export { Observation, ObservationCategory, ObservationStatus } from './observation.entity';
+export { observationById, observationsByEncounter } from './observation.loaders';
+
+/** Observations: vital signs, lab results, survey scores, device readings; clinicians record vitals. */
+export const observationFeature: ClinicalFeature = {
+  entities: [Observation],
+  resolvers: [ObservationResolver, PatientObservationsResolver],
+  referenceResolvers: observationReference,
+  fhir: [observationMapper],
+};
