@@ -9,3 +9,4 @@ export { generateDemoBundles, demoBundle, demoDirectory, demoPatient, demoBundle
 export { seedDemoIfEmpty, hasPatients, demoPatientCount, DEFAULT_DEMO_PATIENTS, type SeedDemoOptions, type SeedDemoResult } from './demo/seed';
 export { mulberry32, hashSeed, Random } from './demo/prng';
 export { seedDemoAccountsIfMissing } from './demo/accounts';
+export { FULL_CHART_QUERY, SQL_FLOOR, CHART_FIXTURE } from './bench/chart';

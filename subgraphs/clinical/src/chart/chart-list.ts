@@ -1,11 +1,10 @@
 import {
-  badInput, findByIds, findPage, orderByIds, PageArgs, toConnection, type Connection, type RequestContext,
+  badInput, findPage, PageArgs, toConnection, type Connection, type RequestContext,
 } from '@caregraph/platform';
 import type { EntityClass, FilterQuery } from '@mikro-orm/postgresql';
 import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID } from 'type-graphql';
 import { validate as isUuid } from 'uuid';
-import type { ClinicalRecord } from './clinical-record';
 
 /** The filters every chart list takes (features add their own, e.g. status or category). */
 @ArgsType()
@@ -65,10 +64,4 @@ export async function listChartRecords<E extends { patientId: string }>(ctx: Req
   });
   if (page.items.length) ctx.access.noteRead(query.patientId, 'clinical', query.recordType, page.items.length);
   return toConnection(page, (row) => row as E);
-}
-
-/** Records by id, in id order: null where unknown or where the caller may not see the patient's clinical record. */
-export async function visibleRecordsByIds<E extends ClinicalRecord>(ctx: RequestContext, entity: EntityClass<E>, recordType: string, ids: readonly string[]): Promise<(E | null)[]> {
-  const rows = orderByIds(ids, await findByIds(ctx.em, entity as never, ids)) as (E | null)[];
-  return ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
 }

@@ -1,8 +1,5 @@
-import { badInput, type BundleView, type Coding, type CodingInput, type RequestContext } from '@caregraph/platform';
-import type { EntityClass, FilterQuery } from '@mikro-orm/postgresql';
+import { badInput, type BundleView, type Coding, type CodingInput } from '@caregraph/platform';
 import type { CodeableConcept, Reference } from '@medplum/fhirtypes';
-import { validate as isUuid } from 'uuid';
-import type { ClinicalRecord } from '../chart/clinical-record';
 import type { ClinicalContext } from '../context';
 
 /*
@@ -69,31 +66,4 @@ export async function encounterOfPatient(ctx: ClinicalContext, encounterId: stri
   const encounter = await ctx.loaders.encounter.load(encounterId);
   if (!encounter || encounter.patientId !== patientId.toLowerCase()) throw badInput('encounterId', "encounterId must be one of the patient's encounters");
   return encounter.id;
-}
-
-/**
- * Each encounter's records of one type, newest first by `dateField`, in one query for a batch of
- * encounters (the body of a per-request DataLoader). Records of patients the caller may not see
- * are left out, and what is returned is audited like any read.
- */
-export async function visibleRecordsByEncounter<E extends ClinicalRecord>(
-  ctx: RequestContext,
-  entity: EntityClass<E>,
-  recordType: string,
-  dateField: keyof E & string,
-  encounterIds: readonly string[],
-): Promise<E[][]> {
-  const valid = [...new Set(encounterIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
-  const rows = valid.length
-    ? ((await ctx.em.find(entity, { encounterId: { $in: valid } } as unknown as FilterQuery<E>, { orderBy: { [dateField]: 'desc', id: 'asc' } as never })) as E[])
-    : [];
-  const visible = await ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
-  const byEncounter = new Map<string, E[]>();
-  for (const record of visible) {
-    if (!record?.encounterId) continue;
-    const list = byEncounter.get(record.encounterId) ?? [];
-    list.push(record);
-    byEncounter.set(record.encounterId, list);
-  }
-  return encounterIds.map((id) => byEncounter.get(id.toLowerCase()) ?? []);
 }

@@ -1,6 +1,7 @@
 import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import { listChartRecords } from '../../chart/chart-list';
+import { recordById } from '../../chart/record-loaders';
 import type { Goal } from '../goal/goal.entity';
 import { GoalService } from '../goal/goal.service';
 import { CarePlan } from './care-plan.entity';
@@ -13,7 +14,9 @@ export class CarePlanService {
   }
 
   /** Batches care plan lookups (`carePlan(id)`, `_entities`); hidden and unknown ones are null. */
-  readonly loader = new DataLoader<string, CarePlan | null>((ids) => visibleRecordsByIds(this.ctx, CarePlan, 'CarePlan', ids));
+  get loader(): DataLoader<string, CarePlan | null> {
+    return recordById(this.ctx, CarePlan, 'CarePlan');
+  }
 
   private constructor(private readonly ctx: RequestContext) {}
 

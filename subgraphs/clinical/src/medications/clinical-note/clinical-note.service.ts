@@ -3,7 +3,8 @@ import {
 } from '@caregraph/platform';
 import { LockMode } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds, type ChartListArgs } from '../../chart/chart-list';
+import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
+import { recordById } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { ClinicalNote, ClinicalNoteVersion } from './clinical-note.entity';
 import type { UpdateClinicalNoteInput, WriteClinicalNoteInput } from './clinical-note.inputs';
@@ -28,7 +29,9 @@ export class ClinicalNoteService {
   }
 
   /** Batches note lookups (`clinicalNote(id)`, `_entities`); hidden and unknown ones are null. */
-  readonly loader = new DataLoader<string, ClinicalNote | null>((ids) => visibleRecordsByIds(this.ctx, ClinicalNote, 'ClinicalNote', ids));
+  get loader(): DataLoader<string, ClinicalNote | null> {
+    return recordById(this.ctx, ClinicalNote, 'ClinicalNote');
+  }
 
   /**
    * Versions of notes, newest first, one query per tick. Only reached through a note the caller

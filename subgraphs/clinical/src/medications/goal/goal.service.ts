@@ -1,6 +1,7 @@
 import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import { listChartRecords } from '../../chart/chart-list';
+import { recordById } from '../../chart/record-loaders';
 import { Goal } from './goal.entity';
 import type { PatientGoalsArgs } from './goal.inputs';
 
@@ -11,7 +12,9 @@ export class GoalService {
   }
 
   /** Batches goal lookups (`goal(id)`, `_entities`, CarePlan.goals) into one query per tick; hidden and unknown ones are null. */
-  readonly loader = new DataLoader<string, Goal | null>((ids) => visibleRecordsByIds(this.ctx, Goal, 'Goal', ids));
+  get loader(): DataLoader<string, Goal | null> {
+    return recordById(this.ctx, Goal, 'Goal');
+  }
 
   private constructor(private readonly ctx: RequestContext) {}
 

@@ -1,10 +1,15 @@
 import { badInput, CLINICIAN_ROLES, notFound, perRequest, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds, type ChartListArgs } from '../../chart/chart-list';
+import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { RXNORM } from './medication-request.fhir';
 import { MedicationRequest, MedicationRequestIntent, MedicationRequestStatus } from './medication-request.entity';
 import type { PatientMedicationRequestsArgs, PrescribeMedicationInput } from './medication-request.inputs';
+
+/** The newest `first` medication requests of each encounter. */
+export const medicationRequestsByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, MedicationRequest[]> =>
+  recordsByEncounter(ctx, MedicationRequest, 'MedicationRequest', 'authoredOn', first);
 
 /** Code systems a prescription's reasons may use. */
 const REASON_SYSTEMS = ['http://snomed.info/sct', 'http://hl7.org/fhir/sid/icd-10-cm'];
@@ -19,7 +24,9 @@ export class MedicationRequestService {
   }
 
   /** Batches `medicationRequest(id)` and `_entities` lookups; hidden and unknown ones are null. */
-  readonly loader = new DataLoader<string, MedicationRequest | null>((ids) => visibleRecordsByIds(this.ctx, MedicationRequest, 'MedicationRequest', ids));
+  get loader(): DataLoader<string, MedicationRequest | null> {
+    return recordById(this.ctx, MedicationRequest, 'MedicationRequest');
+  }
 
   private constructor(private readonly ctx: RequestContext) {}
 

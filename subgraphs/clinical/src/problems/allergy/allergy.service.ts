@@ -1,8 +1,9 @@
 import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
-import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import type DataLoader from 'dataloader';
+import { listChartRecords } from '../../chart/chart-list';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
-import { codingFrom, encounterOfPatient, notInFuture, RXNORM, SNOMED, visibleRecordsByEncounter } from '../shared';
+import { codingFrom, encounterOfPatient, notInFuture, RXNORM, SNOMED } from '../shared';
 import { AllergyIntolerance, AllergyVerificationStatus } from './allergy.entity';
 import type { PatientAllergiesArgs, RecordAllergyIntoleranceInput } from './allergy.inputs';
 
@@ -10,12 +11,11 @@ const SUBSTANCE_CODE_SYSTEMS = [SNOMED, RXNORM];
 const MANIFESTATION_CODE_SYSTEMS = [SNOMED];
 
 /** Allergies by id for this request (queries by id, `_entities`): null where unknown or hidden. */
-export const allergyLoader = (ctx: ClinicalContext): DataLoader<string, AllergyIntolerance | null> =>
-  perRequest(ctx, allergyLoader, () => new DataLoader((ids: readonly string[]) => visibleRecordsByIds(ctx, AllergyIntolerance, 'AllergyIntolerance', ids)));
+export const allergyLoader = (ctx: ClinicalContext): DataLoader<string, AllergyIntolerance | null> => recordById(ctx, AllergyIntolerance, 'AllergyIntolerance');
 
 /** Each encounter's allergies for this request, newest first; those of patients the caller may not see are left out. */
-export const allergiesByEncounter = (ctx: ClinicalContext): DataLoader<string, AllergyIntolerance[]> =>
-  perRequest(ctx, allergiesByEncounter, () => new DataLoader((ids: readonly string[]) => visibleRecordsByEncounter(ctx, AllergyIntolerance, 'AllergyIntolerance', 'recordedAt', ids)));
+export const allergiesByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, AllergyIntolerance[]> =>
+  recordsByEncounter(ctx, AllergyIntolerance, 'AllergyIntolerance', 'recordedAt', first);
 
 /** The request's AllergyService. */
 export const allergyService = (ctx: ClinicalContext): AllergyService => perRequest(ctx, AllergyService, () => new AllergyService(ctx));

@@ -1,3 +1,5 @@
+import { encounterRecordsResolver } from '../../chart/encounter-records';
+import { allergiesByEncounter } from './allergy.service';
 import type { ClinicalFeature } from '../../feature';
 import { AllergyIntolerance } from './allergy.entity';
 import { allergyMapper } from './allergy.fhir';
@@ -9,7 +11,7 @@ export { allergiesByEncounter } from './allergy.service';
 /** Allergies and intolerances. */
 export const allergyFeature: ClinicalFeature = {
   entities: [AllergyIntolerance],
-  resolvers: [AllergyIntoleranceResolver, PatientAllergiesResolver],
+  resolvers: [AllergyIntoleranceResolver, PatientAllergiesResolver, encounterRecordsResolver(AllergyIntolerance, 'allergies', 'The allergies recorded in this encounter', allergiesByEncounter)],
   referenceResolvers: allergyReference,
   fhir: [allergyMapper],
 };

@@ -1,23 +1,23 @@
 import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
-import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds, type ChartListArgs } from '../../chart/chart-list';
+import type DataLoader from 'dataloader';
+import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
-import { codingFrom, encounterOfPatient, ICD10_CM, notInFuture, SNOMED, visibleRecordsByEncounter } from '../shared';
+import { codingFrom, encounterOfPatient, ICD10_CM, notInFuture, SNOMED } from '../shared';
 import { ACTIVE_CONDITION_STATUSES, Condition, ConditionCategory, ConditionVerificationStatus } from './condition.entity';
 import type { PatientConditionsArgs, RecordConditionInput } from './condition.inputs';
 
 const CONDITION_CODE_SYSTEMS = [SNOMED, ICD10_CM];
 
 /** Conditions by id for this request (queries by id, `_entities`): null where unknown or hidden. */
-export const conditionLoader = (ctx: ClinicalContext): DataLoader<string, Condition | null> =>
-  perRequest(ctx, conditionLoader, () => new DataLoader((ids: readonly string[]) => visibleRecordsByIds(ctx, Condition, 'Condition', ids)));
+export const conditionLoader = (ctx: ClinicalContext): DataLoader<string, Condition | null> => recordById(ctx, Condition, 'Condition');
 
 /**
  * Each encounter's conditions for this request, newest first (for "an encounter with its linked
  * conditions"): those of patients the caller may not see are left out.
  */
-export const conditionsByEncounter = (ctx: ClinicalContext): DataLoader<string, Condition[]> =>
-  perRequest(ctx, conditionsByEncounter, () => new DataLoader((ids: readonly string[]) => visibleRecordsByEncounter(ctx, Condition, 'Condition', 'recordedAt', ids)));
+export const conditionsByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Condition[]> =>
+  recordsByEncounter(ctx, Condition, 'Condition', 'recordedAt', first);
 
 /** The request's ConditionService. */
 export const conditionService = (ctx: ClinicalContext): ConditionService => perRequest(ctx, ConditionService, () => new ConditionService(ctx));

@@ -1,3 +1,5 @@
+import { encounterRecordsResolver } from '../../chart/encounter-records';
+import { conditionsByEncounter } from './condition.service';
 import type { ClinicalFeature } from '../../feature';
 import { Condition } from './condition.entity';
 import { conditionMapper } from './condition.fhir';
@@ -9,7 +11,7 @@ export { conditionsByEncounter } from './condition.service';
 /** Conditions: the problem list and encounter diagnoses. */
 export const conditionFeature: ClinicalFeature = {
   entities: [Condition],
-  resolvers: [ConditionResolver, PatientConditionsResolver],
+  resolvers: [ConditionResolver, PatientConditionsResolver, encounterRecordsResolver(Condition, 'conditions', 'The conditions diagnosed or noted in this encounter, newest recorded first', conditionsByEncounter)],
   referenceResolvers: conditionReference,
   fhir: [conditionMapper],
 };

@@ -1,18 +1,18 @@
 import { CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
-import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import type DataLoader from 'dataloader';
+import { listChartRecords } from '../../chart/chart-list';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
-import { codingFrom, CVX, encounterOfPatient, notInFuture, visibleRecordsByEncounter } from '../shared';
+import { codingFrom, CVX, encounterOfPatient, notInFuture } from '../shared';
 import { Immunization, ImmunizationStatus } from './immunization.entity';
 import type { PatientImmunizationsArgs, RecordImmunizationInput } from './immunization.inputs';
 
 /** Immunizations by id for this request (queries by id, `_entities`): null where unknown or hidden. */
-export const immunizationLoader = (ctx: ClinicalContext): DataLoader<string, Immunization | null> =>
-  perRequest(ctx, immunizationLoader, () => new DataLoader((ids: readonly string[]) => visibleRecordsByIds(ctx, Immunization, 'Immunization', ids)));
+export const immunizationLoader = (ctx: ClinicalContext): DataLoader<string, Immunization | null> => recordById(ctx, Immunization, 'Immunization');
 
 /** Each encounter's immunizations for this request, newest first; those of patients the caller may not see are left out. */
-export const immunizationsByEncounter = (ctx: ClinicalContext): DataLoader<string, Immunization[]> =>
-  perRequest(ctx, immunizationsByEncounter, () => new DataLoader((ids: readonly string[]) => visibleRecordsByEncounter(ctx, Immunization, 'Immunization', 'occurredAt', ids)));
+export const immunizationsByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Immunization[]> =>
+  recordsByEncounter(ctx, Immunization, 'Immunization', 'occurredAt', first);
 
 /** The request's ImmunizationService. */
 export const immunizationService = (ctx: ClinicalContext): ImmunizationService => perRequest(ctx, ImmunizationService, () => new ImmunizationService(ctx));

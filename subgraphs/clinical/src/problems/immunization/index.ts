@@ -1,3 +1,5 @@
+import { encounterRecordsResolver } from '../../chart/encounter-records';
+import { immunizationsByEncounter } from './immunization.service';
 import type { ClinicalFeature } from '../../feature';
 import { Immunization } from './immunization.entity';
 import { immunizationMapper } from './immunization.fhir';
@@ -9,7 +11,7 @@ export { immunizationsByEncounter } from './immunization.service';
 /** Immunizations (vaccinations). */
 export const immunizationFeature: ClinicalFeature = {
   entities: [Immunization],
-  resolvers: [ImmunizationResolver, PatientImmunizationsResolver],
+  resolvers: [ImmunizationResolver, PatientImmunizationsResolver, encounterRecordsResolver(Immunization, 'immunizations', 'The immunizations given in this encounter', immunizationsByEncounter)],
   referenceResolvers: immunizationReference,
   fhir: [immunizationMapper],
 };

@@ -1,3 +1,5 @@
+import { encounterRecordsResolver } from '../../chart/encounter-records';
+import { proceduresByEncounter } from './procedure.service';
 import type { ClinicalFeature } from '../../feature';
 import { Procedure } from './procedure.entity';
 import { procedureMapper } from './procedure.fhir';
@@ -9,7 +11,7 @@ export { proceduresByEncounter } from './procedure.service';
 /** Procedures (import-only). */
 export const procedureFeature: ClinicalFeature = {
   entities: [Procedure],
-  resolvers: [ProcedureResolver, PatientProceduresResolver],
+  resolvers: [ProcedureResolver, PatientProceduresResolver, encounterRecordsResolver(Procedure, 'procedures', 'The procedures performed in this encounter, newest first', proceduresByEncounter)],
   referenceResolvers: procedureReference,
   fhir: [procedureMapper],
 };

@@ -1,21 +1,20 @@
 import { perRequest, type Connection } from '@caregraph/platform';
-import DataLoader from 'dataloader';
-import { listChartRecords, visibleRecordsByIds } from '../../chart/chart-list';
+import type DataLoader from 'dataloader';
+import { listChartRecords } from '../../chart/chart-list';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
-import { visibleRecordsByEncounter } from '../shared';
 import { Procedure } from './procedure.entity';
 import type { PatientProceduresArgs } from './procedure.inputs';
 
 /** Procedures by id for this request (queries by id, `_entities`): null where unknown or hidden. */
-export const procedureLoader = (ctx: ClinicalContext): DataLoader<string, Procedure | null> =>
-  perRequest(ctx, procedureLoader, () => new DataLoader((ids: readonly string[]) => visibleRecordsByIds(ctx, Procedure, 'Procedure', ids)));
+export const procedureLoader = (ctx: ClinicalContext): DataLoader<string, Procedure | null> => recordById(ctx, Procedure, 'Procedure');
 
 /**
  * Each encounter's procedures for this request, most recent first (for "an encounter with its
  * linked procedures"): those of patients the caller may not see are left out.
  */
-export const proceduresByEncounter = (ctx: ClinicalContext): DataLoader<string, Procedure[]> =>
-  perRequest(ctx, proceduresByEncounter, () => new DataLoader((ids: readonly string[]) => visibleRecordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', ids)));
+export const proceduresByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Procedure[]> =>
+  recordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', first);
 
 /** The request's ProcedureService. */
 export const procedureService = (ctx: ClinicalContext): ProcedureService => perRequest(ctx, ProcedureService, () => new ProcedureService(ctx));

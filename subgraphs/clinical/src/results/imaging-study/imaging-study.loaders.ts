@@ -1,9 +1,11 @@
-import { perRequest, type RequestContext } from '@caregraph/platform';
-import DataLoader from 'dataloader';
-import { visibleRecordsByIds } from '../../chart/chart-list';
+import type { RequestContext } from '@caregraph/platform';
+import type DataLoader from 'dataloader';
+import { recordById, recordsByEncounter } from '../../chart/record-loaders';
 import { ImagingStudy } from './imaging-study.entity';
 
-/** Studies by id for this request (`imagingStudy(id)`, `_entities`): one query per tick; hidden or unknown → null. */
-export function imagingStudyById(ctx: RequestContext): DataLoader<string, ImagingStudy | null> {
-  return perRequest(ctx, imagingStudyById, () => new DataLoader<string, ImagingStudy | null>((ids) => visibleRecordsByIds(ctx, ImagingStudy, 'ImagingStudy', ids)));
-}
+/** Imaging studies by id for this request; hidden or unknown → null. */
+export const imagingStudyById = (ctx: RequestContext): DataLoader<string, ImagingStudy | null> => recordById(ctx, ImagingStudy, 'ImagingStudy');
+
+/** The newest `first` imaging studies of each encounter. */
+export const imagingStudiesByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, ImagingStudy[]> =>
+  recordsByEncounter(ctx, ImagingStudy, 'ImagingStudy', 'startedAt', first);

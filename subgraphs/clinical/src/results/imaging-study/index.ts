@@ -1,3 +1,5 @@
+import { encounterRecordsResolver } from '../../chart/encounter-records';
+import { imagingStudiesByEncounter } from './imaging-study.loaders';
 import type { ClinicalFeature } from '../../feature';
 import { ImagingStudy } from './imaging-study.entity';
 import { imagingStudyMapper } from './imaging-study.fhir';
@@ -9,7 +11,7 @@ export { ImagingStudy, ImagingStudyStatus } from './imaging-study.entity';
 /** Imaging studies (modalities, series, body sites). Imported only. */
 export const imagingStudyFeature: ClinicalFeature = {
   entities: [ImagingStudy],
-  resolvers: [ImagingStudyResolver, PatientImagingStudiesResolver],
+  resolvers: [ImagingStudyResolver, PatientImagingStudiesResolver, encounterRecordsResolver(ImagingStudy, 'imagingStudies', 'The imaging studies of this encounter', imagingStudiesByEncounter)],
   referenceResolvers: imagingStudyReference,
   fhir: [imagingStudyMapper],
 };

@@ -1,0 +1,105 @@
+import type { Condition, Encounter, MedicationRequest, Observation } from '@medplum/fhirtypes';
+import { createLogger } from '@caregraph/platform';
+import { createImporter, FULL_CHART_QUERY } from '@caregraph/tools';
+import { staff, withSql } from './support/principals';
+import { bearer, startTestPlatform, type TestPlatform } from './support/platform';
+import { graphql } from './support/services';
+import { countStatements } from './support/statements';
+import { FIXTURE_FILES, largestFixture, refId, resourcesOf } from './support/synthea';
+
+jest.setTimeout(240_000);
+
+/**
+ * The whole chart of the longest fixture history through the gateway, as a clinician's chart
+ * screen asks for it (tools/src/bench/chart.ts, the query the bench times): complete, with the
+ * source of every item, and at a number of SQL statements that does not grow with the lists.
+ */
+describe('the full chart through the gateway', () => {
+  const { bundle, patientId } = largestFixture();
+  const encounters = resourcesOf<Encounter>('Encounter', bundle);
+  const organizationId = refId(encounters[0].serviceProvider!.reference);
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('full_chart', async (url) => {
+      const importer = await createImporter({ databaseUrl: url, logger: createLogger('import', 'silent') });
+      try {
+        await importer.importAll(FIXTURE_FILES.map((file) => ({ file })));
+      } finally {
+        await importer.close();
+      }
+    });
+  });
+  afterAll(() => platform?.close());
+
+  const physician = staff('physician', organizationId);
+  const chart = async (pageSizes: { page?: number; recent?: number } = {}) => {
+    const response = await graphql(platform.gateway.url, FULL_CHART_QUERY, { id: patientId, ...pageSizes }, { headers: await bearer(physician) });
+    expect(response.errors).toBeUndefined();
+    return response.data!.patient;
+  };
+  /** Until the clinical subgraph's consumer has handled every event (the import published demographics). */
+  const eventsConsumed = async () => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      const [row] = await withSql(platform.db.url, (q) => q(`select coalesce((select max(id) from events.event), 0) <= coalesce((select min(last_id) from events.consumer_offset), 0) as done`));
+      if (row.done) return;
+    }
+    throw new Error('the event consumer did not catch up');
+  };
+  /** The statements both subgraphs that serve the chart send for one chart request. */
+  const statementsOf = async (pageSizes: { page?: number; recent?: number } = {}) =>
+    (await countStatements([platform.subgraphs.patients.orm, platform.subgraphs.clinical.orm], () => chart(pageSizes))).statements;
+
+  it('holds every list of the fixture with its totals, newest first, each item with its source organization', async () => {
+    const patient = await chart();
+    const active = resourcesOf<Condition>('Condition', bundle).filter((c) => ['active', 'recurrence', 'relapse'].includes(c.clinicalStatus!.coding![0].code!));
+    expect(patient.activeProblems.totalCount).toBe(active.length);
+    const activeMeds = resourcesOf<MedicationRequest>('MedicationRequest', bundle).filter((m) => m.status === 'active');
+    expect(patient.activeMedications.totalCount).toBe(activeMeds.length);
+    expect(patient.observations.totalCount).toBe(resourcesOf<Observation>('Observation', bundle).length);
+    expect(patient.encounters.totalCount).toBe(encounters.length);
+    expect(patient.conditions.totalCount).toBe(resourcesOf('Condition', bundle).length);
+    expect(patient.immunizations.totalCount).toBe(resourcesOf('Immunization', bundle).length);
+    expect(patient.procedures.totalCount).toBe(resourcesOf('Procedure', bundle).length);
+    expect(patient.diagnosticReports.totalCount).toBe(resourcesOf('DiagnosticReport', bundle).length);
+
+    const fixtureOrganizations = new Set(encounters.map((e) => refId(e.serviceProvider!.reference)));
+    for (const edge of [...patient.activeProblems.edges, ...patient.observations.edges, ...patient.diagnosticReports.edges]) {
+      expect(fixtureOrganizations.has(edge.node.organization.id)).toBe(true);
+    }
+    expect(patient.activeProblems.edges[0].node.organization.name).toEqual(expect.any(String)); // resolved by the patients subgraph
+    const dates = patient.observations.edges.map((edge: any) => edge.node.effectiveAt);
+    expect(dates).toEqual([...dates].sort().reverse());
+    expect(patient.latestVitals.length).toBeGreaterThan(0);
+    expect(patient.bloodPressure.length).toBeGreaterThan(0);
+    expect(patient.bloodPressure[0]).toMatchObject({ systolic: expect.any(Number), diastolic: expect.any(Number), unit: 'mm[Hg]' });
+  });
+
+  it('links each encounter to the records made in it', async () => {
+    const patient = await chart();
+    const linked = new Map<string, number>();
+    for (const o of resourcesOf<Observation>('Observation', bundle)) {
+      const id = refId(o.encounter!.reference);
+      linked.set(id, (linked.get(id) ?? 0) + 1);
+    }
+    for (const { node } of patient.encounters.edges) {
+      expect({ encounter: node.id, observations: node.observations.length }).toEqual({ encounter: node.id, observations: Math.min(50, linked.get(node.id) ?? 0) });
+    }
+    const withConditions = patient.encounters.edges.filter((edge: any) => edge.node.conditions.length);
+    const conditionIds = new Set(resourcesOf<Condition>('Condition', bundle).map((c) => c.id!.toLowerCase()));
+    for (const { node } of withConditions) for (const condition of node.conditions) expect(conditionIds.has(condition.id)).toBe(true);
+  });
+
+  it('costs a bounded number of SQL statements, the same however many items the lists hold', async () => {
+    await eventsConsumed(); // the clinical subgraph's event consumer is quiet: every statement counted is the chart's
+    await chart(); // warm: pools open
+    const fewer = await statementsOf({ page: 25, recent: 10 });
+    const more = await statementsOf({ page: 100, recent: 40 }); // four times the items in every list
+    expect(more.length).toBe(fewer.length);
+    // 44 today: a statement per list and one per total (15 lists), one per linked record type (6),
+    // the latest vitals and two trends, the registrations and organizations each federated hop asks
+    // the patients subgraph for, one access decision per subgraph, the audit row. Nothing per item,
+    // though the patient has hundreds of them.
+    expect(more.length).toBeLessThanOrEqual(50);
+  });
+});
