@@ -1,7 +1,8 @@
 import type { Condition, Encounter, MedicationRequest, Observation } from '@medplum/fhirtypes';
 import { createLogger } from '@caregraph/platform';
 import { createImporter, FULL_CHART_QUERY } from '@caregraph/tools';
-import { staff, withSql } from './support/principals';
+import { eventsConsumed } from './support/events';
+import { staff } from './support/principals';
 import { bearer, startTestPlatform, type TestPlatform } from './support/platform';
 import { graphql } from './support/services';
 import { countStatements } from './support/statements';
@@ -37,14 +38,6 @@ describe('the full chart through the gateway', () => {
     const response = await graphql(platform.gateway.url, FULL_CHART_QUERY, { id: patientId, ...pageSizes }, { headers: await bearer(physician) });
     expect(response.errors).toBeUndefined();
     return response.data!.patient;
-  };
-  /** Until the clinical subgraph's consumer has handled every event (the import published demographics). */
-  const eventsConsumed = async () => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const [row] = await withSql(platform.db.url, (q) => q(`select coalesce((select max(id) from events.event), 0) <= coalesce((select min(last_id) from events.consumer_offset), 0) as done`));
-      if (row.done) return;
-    }
-    throw new Error('the event consumer did not catch up');
   };
   /** The statements both subgraphs that serve the chart send for one chart request. */
   const statementsOf = async (pageSizes: { page?: number; recent?: number } = {}) =>
@@ -91,7 +84,7 @@ describe('the full chart through the gateway', () => {
   });
 
   it('costs a bounded number of SQL statements, the same however many items the lists hold', async () => {
-    await eventsConsumed(); // the clinical subgraph's event consumer is quiet: every statement counted is the chart's
+    await eventsConsumed(platform.db.url); // the clinical subgraph's event consumer is quiet: every statement counted is the chart's
     await chart(); // warm: pools open
     const fewer = await statementsOf({ page: 25, recent: 10 });
     const more = await statementsOf({ page: 100, recent: 40 }); // four times the items in every list

@@ -1,16 +1,22 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 
+export interface Statement {
+  /** With `?` placeholders, as MikroORM sends it. */
+  sql: string;
+  params: readonly unknown[];
+}
+
 /**
- * Counts the SQL statements the given subgraphs' ORMs send while `work` runs (MikroORM's
+ * Records the SQL statements the given subgraphs' ORMs send while `work` runs (MikroORM's
  * `onQuery` hook sees every statement, entity queries and raw SQL alike). Instrumentation of our
  * own code path against the real database: nothing is replaced.
  */
-export async function countStatements<T>(orms: readonly MikroORM[], work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-  const statements: string[] = [];
+export async function captureStatements<T>(orms: readonly MikroORM[], work: () => Promise<T>): Promise<{ result: T; statements: Statement[] }> {
+  const statements: Statement[] = [];
   const previous = orms.map((orm) => orm.config.get('onQuery'));
   orms.forEach((orm, index) =>
     orm.config.set('onQuery', (sql: string, params: unknown[]) => {
-      statements.push(sql);
+      statements.push({ sql, params: [...(params ?? [])] });
       return previous[index](sql, params);
     }));
   try {
@@ -18,4 +24,10 @@ export async function countStatements<T>(orms: readonly MikroORM[], work: () => 
   } finally {
     orms.forEach((orm, index) => orm.config.set('onQuery', previous[index]));
   }
+}
+
+/** The SQL text of each statement `work` sends (see captureStatements). */
+export async function countStatements<T>(orms: readonly MikroORM[], work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const { result, statements } = await captureStatements(orms, work);
+  return { result, statements: statements.map((statement) => statement.sql) };
 }

@@ -73,6 +73,13 @@ export const SQL_FLOOR: { table: string; sql: string }[] = [
   { table: 'clinical.goal', sql: 'select * from clinical.goal where patient_id = $1 order by start_at desc nulls last, id limit 20' },
   { table: 'clinical.clinical_note', sql: 'select * from clinical.clinical_note where patient_id = $1 order by created_at desc, id limit 20' },
   { table: 'clinical.encounter', sql: 'select * from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20' },
+  { table: 'clinical.condition (of the 20 encounters)', sql: `select * from clinical.condition where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by recorded_at desc, id` },
+  { table: 'clinical.procedure (of the 20 encounters)', sql: `select * from clinical.procedure where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by performed_start desc, id` },
+  { table: 'clinical.observation (of the 20 encounters)', sql: `select * from clinical.observation where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by effective_at desc, id` },
+  { table: 'clinical.diagnostic_report (of the 20 encounters)', sql: `select * from clinical.diagnostic_report where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by effective_at desc, id` },
+  { table: 'clinical.immunization (of the 20 encounters)', sql: `select * from clinical.immunization where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by occurred_at desc, id` },
+  { table: 'clinical.medication_request (of the 20 encounters)', sql: `select * from clinical.medication_request where encounter_id in (select id from clinical.encounter where patient_id = $1 order by period_start desc, id limit 20) order by authored_on desc, id` },
+  { table: 'patients.organization', sql: 'select * from patients.organization where id in (select organization_id from clinical.encounter where patient_id = $1)' },
   { table: 'clinical.observation (series)', sql: `select * from clinical.observation where patient_id = $1 and code_value in ('85354-9', '55284-4', '4548-4') order by effective_at` },
 ];
 
