@@ -1,47 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { RunningSubgraph } from '@caregraph/platform';
-import { createTestDatabase } from '../../../../test/support/database';
+import { expectRefusedFor, nonClinicalRoles, useChartServices, type ChartRecordRef } from '../../../../test/support/chart-services';
 import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
-import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
-import { patientsSubgraph } from '../../../patients/src/subgraph';
-import { clinicalSubgraph } from '../subgraph';
 import { Encounter } from './encounter.entity';
 
 describe('clinical subgraph: encounters', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let service: RunningSubgraph;
   // the caller: a physician of the organization every test patient is registered at
   let organizationId: string;
   let physician: ReturnType<typeof staff>;
-  const newPatient = () => insertPatient(db.url, [organizationId]);
-
+  const chart = useChartServices('encounters', { fixtures: false, principal: () => physician });
+  const { graphql, graphqlOk } = chart;
   beforeAll(async () => {
-    db = await createTestDatabase('encounters');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    service = await startTestSubgraph(clinicalSubgraph, db.url);
-    organizationId = await insertOrganization(db.url);
+    organizationId = await insertOrganization(chart.db.url);
     physician = staff('physician', organizationId);
   });
-  afterAll(async () => {
-    await service?.close();
-    await patients?.close();
-    await db?.drop();
-  });
-  const graphql = (url: string, query: string, variables: Record<string, unknown> = {}) => call(url, query, variables, { principal: physician });
-  const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}) => callOk(url, query, variables, { principal: physician });
+  const newPatient = () => insertPatient(chart.db.url, [organizationId]);
 
   const RECORD = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id status classCode periodStart periodEnd } }`;
-  const PATIENT_ENCOUNTERS = `query ($id: ID!, $first: Int, $after: String, $status: EncounterStatus, $from: DateTimeISO, $to: DateTimeISO, $code: String, $organizationId: ID) {
-    _entities(representations: [{ __typename: "Patient", id: $id }]) {
-      ... on Patient { encounters(first: $first, after: $after, status: $status, from: $from, to: $to, code: $code, organizationId: $organizationId) {
-        totalCount edges { node { id status periodStart } } pageInfo { hasNextPage endCursor } } }
-    }
-  }`;
+  const encounters = chart.patientList('encounters', 'id status periodStart', { status: 'EncounterStatus' });
   const record = (patientId: string, periodStart: string, extra: Record<string, unknown> = {}) =>
-    graphqlOk(service.url, RECORD, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart, ...extra } }).then((d) => d.recordEncounter);
-  const encountersOf = async (id: string, args: Record<string, unknown> = {}) =>
-    (await graphqlOk(service.url, PATIENT_ENCOUNTERS, { id, ...args }))._entities[0].encounters;
+    graphqlOk(RECORD, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart, ...extra } }).then((d) => d.recordEncounter);
+  const encountersOf = encounters.page;
   const countOf = async (patientId: string) => (await encountersOf(patientId)).totalCount as number;
 
   it('records an encounter and returns it with its codes, period and federated references', async () => {
@@ -54,7 +32,7 @@ describe('clinical subgraph: encounters', () => {
       reasons: [{ system: 'http://snomed.info/sct', code: '10509002' }],
       participantPractitionerIds: [practitionerId, practitionerId],
     });
-    const { encounter } = await graphqlOk(service.url, `query ($id: ID!) { encounter(id: $id) {
+    const { encounter } = await graphqlOk(`query ($id: ID!) { encounter(id: $id) {
       id status classCode periodStart periodEnd type { system code display } reasons { system code display }
       patient { id } organization { id } participants { id } } }`, { id });
     expect(encounter).toEqual({
@@ -78,17 +56,9 @@ describe('clinical subgraph: encounters', () => {
     for (const start of starts) ids.push((await record(patientId, start)).id);
     await record(await newPatient(), '2023-12-31T00:00:00Z'); // another patient's
 
-    const seen: { id: string; periodStart: string }[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const page: any = await encountersOf(patientId, { first: 2, after });
-      seen.push(...page.edges.map((e: any) => e.node));
-      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-      pages += 1;
-    } while (after);
+    const { nodes: seen, pages } = await encounters.all(patientId, { first: 2 });
 
-    expect(pages).toBe(3);
+    expect(pages).toHaveLength(3);
     expect(new Set(seen.map((e) => e.id))).toEqual(new Set(ids));
     expect(seen).toHaveLength(5);
     const startsSeen = seen.map((e) => e.periodStart);
@@ -113,22 +83,19 @@ describe('clinical subgraph: encounters', () => {
     const both = await encountersOf(patientId, { status: 'FINISHED', from: '2022-06-01T00:00:00Z', to: '2022-07-01T00:00:00Z' });
     expect(both.edges.map((e: any) => e.node.id)).toEqual([june.id]);
 
-    const reversed = await graphql(service.url, PATIENT_ENCOUNTERS, { id: patientId, from: '2022-07-01T00:00:00Z', to: '2022-06-01T00:00:00Z' });
+    const reversed = await graphql(encounters.query, { id: patientId, from: '2022-07-01T00:00:00Z', to: '2022-06-01T00:00:00Z' });
     expect(reversed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
   });
 
   it('resolves Encounter references for other subgraphs (_entities), null for unknown ids', async () => {
     const { id } = await record(await newPatient(), '2024-01-01T00:00:00Z');
-    const data = await graphqlOk(service.url, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Encounter { id classCode } } }`, {
-      reps: [{ __typename: 'Encounter', id }, { __typename: 'Encounter', id: randomUUID() }, { __typename: 'Encounter', id: 'not-a-uuid' }],
-    });
-    expect(data._entities).toEqual([{ id, classCode: 'AMB' }, null, null]);
+    expect(await chart.references('Encounter', [id, randomUUID(), 'not-a-uuid'], 'id classCode')).toEqual([{ id, classCode: 'AMB' }, null, null]);
   });
 
   it('answers a visible Patient without encounters with an empty list, and an unknown one like a hidden one (null)', async () => {
-    const query = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { encounters { totalCount edges { node { id } } } } } }`;
-    expect((await graphqlOk(service.url, query, { id: await newPatient() }))._entities).toEqual([{ encounters: { totalCount: 0, edges: [] } }]);
-    expect((await graphqlOk(service.url, query, { id: randomUUID() }))._entities).toEqual([{ encounters: null }]);
+    const selection = 'encounters { totalCount edges { node { id } } }';
+    expect(await chart.patientFields(await newPatient(), selection)).toEqual({ encounters: { totalCount: 0, edges: [] } });
+    expect(await chart.patientFields(randomUUID(), selection)).toEqual({ encounters: null });
   });
 
   describe('rejects bad input with BAD_USER_INPUT naming the field, and writes nothing', () => {
@@ -151,7 +118,7 @@ describe('clinical subgraph: encounters', () => {
     ];
     it.each(cases)('%s', async (_label, change, field) => {
       const before = await countOf(patientId);
-      const response = await graphql(service.url, RECORD, { input: { ...valid, ...change } });
+      const response = await graphql(RECORD, { input: { ...valid, ...change } });
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       // the value never comes back in the message (it may be PHI)
       for (const value of Object.values(change)) if (typeof value === 'string' && value) expect(response.errors?.[0].message).not.toContain(value);
@@ -167,26 +134,18 @@ describe('clinical subgraph: encounters', () => {
     let otherOrganizationId: string;
     let stranger: UserPrincipal; // a physician of an organization the patient is not registered at
     beforeAll(async () => {
-      otherOrganizationId = await insertOrganization(db.url);
+      otherOrganizationId = await insertOrganization(chart.db.url);
       stranger = staff('physician', otherOrganizationId);
     });
 
     const ENCOUNTER = `query ($id: ID!) { encounter(id: $id) { id } }`;
-    const ENTITIES = `query ($id: ID!) { _entities(representations: [{ __typename: "Encounter", id: $id }]) { ... on Encounter { id } } }`;
-    const LIST = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { encounters { totalCount edges { node { id } } } } } }`;
     /** What `principal` gets for one encounter: by id, as a reference, and in the patient's list. */
-    const seenBy = async (principal: UserPrincipal, patientId: string, encounterId: string) => {
-      const [byId, entity, list] = await Promise.all([
-        callOk(service.url, ENCOUNTER, { id: encounterId }, { principal }),
-        callOk(service.url, ENTITIES, { id: encounterId }, { principal }),
-        callOk(service.url, LIST, { id: patientId }, { principal }),
-      ]);
-      return { byId: byId.encounter, entity: entity._entities[0], list: list._entities[0].encounters };
+    const seenBy = (principal: UserPrincipal, patientId: string, encounterId: string) => {
+      const encounter: ChartRecordRef = { typename: 'Encounter', id: encounterId, patientId, byId: 'encounter', list: 'encounters', listSelection: 'totalCount edges { node { id } }' };
+      return chart.seenBy(principal, encounter);
     };
     const NOTHING = { byId: null, entity: null, list: null };
-    const auditRows = (patientId: string, actor: UserPrincipal) => withSql(db.url, (sql) =>
-      sql(`select action, outcome, record_types, purpose, detail from audit.event where patient_id = $1 and actor_id = $2 order by id`, [patientId, actor.userId]));
-    const encounterRows = (patientId: string) => service.orm.em.fork().count(Encounter, { patientId });
+    const encounterRows = (patientId: string) => chart.em().count(Encounter, { patientId });
 
     it('hides encounters from a physician of an unrelated organization, exactly like unknown ones', async () => {
       const patientId = await newPatient();
@@ -200,7 +159,7 @@ describe('clinical subgraph: encounters', () => {
       const { id } = await record(patientId, '2024-04-02T08:00:00Z');
       const colleague = staff('physician', otherOrganizationId);
       expect(await seenBy(colleague, patientId, id)).toEqual(NOTHING);
-      await insertConsent(db.url, patientId, otherOrganizationId, 'clinical');
+      await insertConsent(chart.db.url, patientId, otherOrganizationId, 'clinical');
       expect(await seenBy(colleague, patientId, id)).toEqual({ byId: { id }, entity: { id }, list: { totalCount: 1, edges: [{ node: { id } }] } });
     });
 
@@ -215,18 +174,15 @@ describe('clinical subgraph: encounters', () => {
     it('lets only physicians and nurses record encounters (FORBIDDEN otherwise), and writes nothing', async () => {
       const patientId = await newPatient();
       const input = { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-04T08:00:00Z' };
-      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), staff('compliance', organizationId), patientUser(patientId)]) {
-        const response = await call(service.url, RECORD, { input }, { principal });
-        expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      }
+      await expectRefusedFor(nonClinicalRoles(organizationId, patientId), (principal) => graphql(RECORD, { input }, principal), 'FORBIDDEN');
       expect(await encounterRows(patientId)).toBe(0);
-      await callOk(service.url, RECORD, { input }, { principal: staff('nurse', organizationId) });
+      await graphqlOk(RECORD, { input }, staff('nurse', organizationId));
       expect(await encounterRows(patientId)).toBe(1);
     });
 
     it("refuses an encounter for another organization than the caller's (FORBIDDEN on organizationId)", async () => {
       const patientId = await newPatient();
-      const response = await graphql(service.url, RECORD, {
+      const response = await graphql(RECORD, {
         input: { patientId, organizationId: otherOrganizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-05T08:00:00Z' },
       });
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'organizationId' });
@@ -234,16 +190,16 @@ describe('clinical subgraph: encounters', () => {
     });
 
     it('answers an encounter for a hidden patient like an unknown patient (NOT_FOUND on patientId), and writes nothing', async () => {
-      const hidden = await insertPatient(db.url, [otherOrganizationId]);
-      for (const patientId of [hidden, randomUUID()]) {
-        const response = await graphql(service.url, RECORD, {
+      const [hidden, unknown] = await chart.hiddenAndUnknownPatients();
+      for (const patientId of [hidden, unknown]) {
+        const response = await graphql(RECORD, {
           input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-06T08:00:00Z' },
         });
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
         expect(response.errors?.[0].message).not.toContain(patientId);
         expect(await encounterRows(patientId)).toBe(0);
       }
-      expect((await auditRows(hidden, physician)).filter((row) => row.action === 'write')).toEqual([]);
+      expect(await chart.auditRows({ patientId: hidden, actorId: physician.userId, action: 'write' })).toEqual([]);
     });
 
     it("audits a list read as one 'read' row for the patient, naming Encounter", async () => {
@@ -252,7 +208,7 @@ describe('clinical subgraph: encounters', () => {
       await record(patientId, '2024-04-08T08:00:00Z');
       const reader = staff('physician', organizationId);
       expect((await seenBy(reader, patientId, randomUUID())).list.totalCount).toBe(2);
-      const reads = (await auditRows(patientId, reader)).filter((row) => row.action === 'read');
+      const reads = await chart.auditRows({ patientId, actorId: reader.userId, action: 'read' });
       expect(reads).toEqual([{ action: 'read', outcome: 'success', record_types: ['Encounter'], purpose: 'treatment', detail: { records: 2 } }]);
     });
 
@@ -260,23 +216,23 @@ describe('clinical subgraph: encounters', () => {
       const patientId = await newPatient();
       const { id } = await record(patientId, '2024-04-09T08:00:00Z');
       const outsider = staff('physician', otherOrganizationId);
-      expect((await callOk(service.url, ENCOUNTER, { id }, { principal: outsider })).encounter).toBeNull();
-      const rows = await auditRows(patientId, outsider);
+      expect((await graphqlOk(ENCOUNTER, { id }, outsider)).encounter).toBeNull();
+      const rows = await chart.auditRows({ patientId, actorId: outsider.userId });
       expect(rows).toEqual([expect.objectContaining({ outcome: 'denied', record_types: ['Encounter'] })]);
       // an id that exists nowhere leaves no row about anybody
-      const before = await withSql(db.url, (sql) => sql(`select count(*)::int as n from audit.event where actor_id = $1`, [outsider.userId]));
-      expect((await callOk(service.url, ENCOUNTER, { id: randomUUID() }, { principal: outsider })).encounter).toBeNull();
-      expect(await withSql(db.url, (sql) => sql(`select count(*)::int as n from audit.event where actor_id = $1`, [outsider.userId]))).toEqual(before);
+      const before = await chart.auditRows({ actorId: outsider.userId });
+      expect((await graphqlOk(ENCOUNTER, { id: randomUUID() }, outsider)).encounter).toBeNull();
+      expect(await chart.auditRows({ actorId: outsider.userId })).toEqual(before);
     });
 
     it("audits recordEncounter as a 'write' row in the same transaction", async () => {
       const patientId = await newPatient();
       const writer = staff('physician', organizationId);
-      const { id } = await callOk(service.url, RECORD, {
+      const { id } = await graphqlOk(RECORD, {
         input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-04-10T08:00:00Z' },
-      }, { principal: writer }).then((d) => d.recordEncounter);
+      }, writer).then((d) => d.recordEncounter);
       expect(id).toBeDefined();
-      const writes = (await auditRows(patientId, writer)).filter((row) => row.action === 'write');
+      const writes = await chart.auditRows({ patientId, actorId: writer.userId, action: 'write' });
       expect(writes).toEqual([{ action: 'write', outcome: 'success', record_types: ['Encounter'], purpose: 'treatment', detail: { operation: 'create' } }]);
     });
   });
@@ -287,28 +243,28 @@ describe('clinical subgraph: encounters', () => {
     it('records location and summary, and lets only the providing organization rewrite or clear the summary', async () => {
       const patientId = await newPatient();
       const { id } = await record(patientId, '2024-05-01T09:00:00Z', { locationName: 'Ward 3B', visitSummary: '  Chest pain ruled out.  ' });
-      const { encounter } = await graphqlOk(service.url, `query ($id: ID!) { encounter(id: $id) { locationName visitSummary } }`, { id });
+      const { encounter } = await graphqlOk(`query ($id: ID!) { encounter(id: $id) { locationName visitSummary } }`, { id });
       expect(encounter).toEqual({ locationName: 'Ward 3B', visitSummary: 'Chest pain ruled out.' });
 
-      expect((await graphqlOk(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'Follow up in 2 weeks.' } })).setVisitSummary.visitSummary).toBe('Follow up in 2 weeks.');
+      expect((await graphqlOk(SUMMARY, { input: { encounterId: id, visitSummary: 'Follow up in 2 weeks.' } })).setVisitSummary.visitSummary).toBe('Follow up in 2 weeks.');
       // a clinician of another organization who may see the chart (consent) still may not rewrite it
-      const elsewhere = await insertOrganization(db.url);
-      await insertConsent(db.url, patientId, elsewhere, 'clinical');
-      const refused = await call(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, { principal: staff('physician', elsewhere) });
+      const elsewhere = await insertOrganization(chart.db.url);
+      await insertConsent(chart.db.url, patientId, elsewhere, 'clinical');
+      const refused = await graphql(SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, staff('physician', elsewhere));
       expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'encounterId' });
       // one who may not see it gets NOT_FOUND, like an unknown encounter
-      const hidden = await call(service.url, SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, { principal: staff('physician', await insertOrganization(db.url)) });
+      const hidden = await graphql(SUMMARY, { input: { encounterId: id, visitSummary: 'x' } }, staff('physician', await insertOrganization(chart.db.url)));
       expect(hidden.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'encounterId' });
-      expect((await graphqlOk(service.url, SUMMARY, { input: { encounterId: id, visitSummary: '   ' } })).setVisitSummary.visitSummary).toBeNull();
+      expect((await graphqlOk(SUMMARY, { input: { encounterId: id, visitSummary: '   ' } })).setVisitSummary.visitSummary).toBeNull();
     });
 
     it('filters a patient\'s encounters by providing organization and by type code', async () => {
       const patientId = await newPatient();
-      const other = await insertOrganization(db.url);
+      const other = await insertOrganization(chart.db.url);
       await record(patientId, '2024-01-01T00:00:00Z', { type: { system: 'http://snomed.info/sct', code: '185349003' } });
       const checkup = await record(patientId, '2024-02-01T00:00:00Z', { type: { system: 'http://snomed.info/sct', code: '410620009' } });
       // recorded elsewhere (import path: another organization's encounter of the same patient)
-      await withSql(db.url, (sql) => sql(`insert into clinical.encounter (id, patient_id, organization_id, status, class_code, period_start) values ($1, $2, $3, 'finished', 'AMB', '2024-03-01')`, [randomUUID(), patientId, other]));
+      await withSql(chart.db.url, (sql) => sql(`insert into clinical.encounter (id, patient_id, organization_id, status, class_code, period_start) values ($1, $2, $3, 'finished', 'AMB', '2024-03-01')`, [randomUUID(), patientId, other]));
       const ids = async (args: Record<string, unknown>) => (await encountersOf(patientId, args)).edges.map((e: any) => e.node.id);
       expect(await ids({ code: '410620009' })).toEqual([checkup.id]);
       expect(await ids({ organizationId: other })).toHaveLength(1);

@@ -1,70 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createLogger, parseReference, resourceId, type FhirResource, type Principal, type RunningSubgraph } from '@caregraph/platform';
-import { BundleError, createImporter, type ImportSummary } from '@caregraph/tools';
-import type { Bundle, CarePlan as FhirCarePlan, Goal as FhirGoal } from '@medplum/fhirtypes';
-import { createTestDatabase } from '../../../../../test/support/database';
+import { resourceId } from '@caregraph/platform';
+import type { CarePlan as FhirCarePlan, Goal as FhirGoal } from '@medplum/fhirtypes';
+import { expectOnlyDenied, useChartServices } from '../../../../../test/support/chart-services';
 import { insertOrganization, patientUser, staff, withSql } from '../../../../../test/support/principals';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../../test/support/services';
-import { patientsSubgraph } from '../../../../patients/src/subgraph';
-import { clinicalSubgraph } from '../../subgraph';
+import { chartOfPatient, enumValue, fixtureCharts, patientWithMost, providerOf, refId, resourcesOf, type FixtureChart } from '../../../../../test/support/synthea';
+import { CarePlan } from './care-plan.entity';
 import { narrativeText } from '../fhir-helpers';
-
-jest.setTimeout(180_000);
-
-
-const FIXTURES = path.resolve(__dirname, '../../../../../../shared/fixtures/synthea');
-const FIXTURE_FILES = readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(FIXTURES, name));
-const logger = createLogger('care-plan-test', 'silent');
-
-/** One fixture bundle: its patient (our id), its resources, the organizations that provided its encounters. */
-const charts = FIXTURE_FILES.map((file) => {
-  const resources = (JSON.parse(readFileSync(file, 'utf8')) as Bundle).entry!.map((entry) => entry.resource as FhirResource);
-  const of = <T extends FhirResource>(type: T['resourceType']) => resources.filter((r): r is T => r.resourceType === type);
-  return {
-    patientId: resourceId('Patient', of('Patient')[0].id!),
-    resources,
-    of,
-    organizationIds: [...new Set(of<any>('Encounter').map((e) => parseReference(e.serviceProvider.reference)!.id))],
-  };
-});
-type FixtureChart = (typeof charts)[number];
-const idOf = (reference: string | undefined): string => parseReference(reference)!.id;
-const enumName = (code: string) => code.toUpperCase().replace(/-/g, '_');
-
-async function allPages(fetchPage: (after: string | null) => Promise<any>): Promise<{ nodes: any[]; pages: number }> {
-  const nodes: any[] = [];
-  let after: string | null = null;
-  let pages = 0;
-  do {
-    const page = await fetchPage(after);
-    nodes.push(...page.edges.map((edge: any) => edge.node));
-    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-    pages += 1;
-  } while (after && pages < 1000);
-  return { nodes, pages };
-}
 
 const FIELDS = `id status intent title description periodStart periodEnd categories { system code display }
   activities { code { system code display } status location } addressedConditionIds
   encounter { id } organization { id } patient { id }`;
-const PATIENT_PLANS = `query ($id: ID!, $first: Int, $after: String, $status: CarePlanStatus, $code: String, $organizationId: ID, $from: DateTimeISO, $to: DateTimeISO) {
-  _entities(representations: [{ __typename: "Patient", id: $id }]) {
-    ... on Patient { carePlans(first: $first, after: $after, status: $status, code: $code, organizationId: $organizationId, from: $from, to: $to) {
-      totalCount edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }
-  }
-}`;
 const BY_ID = `query ($id: ID!) { carePlan(id: $id) { ${FIELDS} goals { id description lifecycleStatus } } }`;
 
 /** What the API must return for a fixture CarePlan (Synthea: one category, activities with code and status, no title). */
 function expectedNode(plan: FhirCarePlan, chart: FixtureChart) {
-  const encounter = chart.of<any>('Encounter').find((e) => resourceId('Encounter', e.id) === idOf(plan.encounter!.reference));
   const category = plan.category![0].coding![0];
   return {
     id: resourceId('CarePlan', plan.id!),
-    status: enumName(plan.status),
-    intent: enumName(plan.intent),
+    status: enumValue(plan.status),
+    intent: enumValue(plan.intent),
     title: plan.category![0].text,
     description: narrativeText(plan.text!.div),
     periodStart: new Date(plan.period!.start!).toISOString(),
@@ -72,12 +26,12 @@ function expectedNode(plan: FhirCarePlan, chart: FixtureChart) {
     categories: [{ system: category.system, code: category.code, display: category.display }],
     activities: plan.activity!.map((a) => ({
       code: { system: a.detail!.code!.coding![0].system, code: a.detail!.code!.coding![0].code, display: a.detail!.code!.coding![0].display },
-      status: enumName(a.detail!.status),
+      status: enumValue(a.detail!.status),
       location: null,
     })),
-    addressedConditionIds: (plan.addresses ?? []).map((r) => idOf(r.reference)),
-    encounter: { id: idOf(plan.encounter!.reference) },
-    organization: { id: idOf(encounter.serviceProvider.reference) },
+    addressedConditionIds: (plan.addresses ?? []).map((r) => refId(r.reference)),
+    encounter: { id: refId(plan.encounter!.reference) },
+    organization: { id: providerOf(plan) },
     patient: { id: chart.patientId },
   };
 }
@@ -86,58 +40,27 @@ const newestFirst = (a: { periodStart: string; id: string }, b: { periodStart: s
   b.periodStart.localeCompare(a.periodStart) || a.id.localeCompare(b.id);
 
 describe('clinical subgraph: care plans', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let clinical: RunningSubgraph;
-  let imported: ImportSummary;
-  const call = (query: string, variables: Record<string, unknown>, principal: Principal) => graphql(clinical.url, query, variables, { principal });
-  const callOk = (query: string, variables: Record<string, unknown>, principal: Principal) => graphqlOk(clinical.url, query, variables, { principal });
-  async function importBundles<T>(work: (importer: Awaited<ReturnType<typeof createImporter>>) => Promise<T>): Promise<T> {
-    const importer = await createImporter({ databaseUrl: db.url, logger });
-    try {
-      return await work(importer);
-    } finally {
-      await importer.close();
-    }
-  }
-
   // the fixture patient with the most care plans (several with goals), read by a physician of one of their providers
-  const subject = [...charts].sort((a, b) => b.of('CarePlan').length - a.of('CarePlan').length)[0];
+  const subject = chartOfPatient(patientWithMost('CarePlan'));
   const subjectPlans = subject.of<FhirCarePlan>('CarePlan');
   const physician = staff('physician', subject.organizationIds[0]);
-  const plansOf = async (id: string, args: Record<string, unknown> = {}, as: Principal = physician) =>
-    (await callOk(PATIENT_PLANS, { id, ...args }, as))._entities[0].carePlans;
-  const auditRows = (patientId: string, userId: string) =>
-    withSql(db.url, (sql) => sql(`select action, outcome, record_types, purpose, detail from audit.event where patient_id = $1 and actor_id = $2 order by id`, [patientId, userId]));
-
-  beforeAll(async () => {
-    db = await createTestDatabase('care_plans');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    clinical = await startTestSubgraph(clinicalSubgraph, db.url);
-    imported = await importBundles((importer) => importer.importAll(FIXTURE_FILES.map((file) => ({ file }))));
-  });
-  afterAll(async () => {
-    await clinical?.close();
-    await patients?.close();
-    await db?.drop();
-  });
+  const chart = useChartServices('care_plans', { principal: () => physician });
+  const { graphql, graphqlOk } = chart;
+  const plans = chart.patientList('carePlans', FIELDS, { status: 'CarePlanStatus' });
+  const plansOf = plans.page;
 
   describe('FHIR import', () => {
     it('imports every CarePlan of the 17 fixtures once', async () => {
-      const all = charts.flatMap((c) => c.of<FhirCarePlan>('CarePlan'));
-      const ids = new Set(all.map((r) => resourceId('CarePlan', r.id!)));
-      expect(all.length).toBe(65);
-      expect(imported.types.CarePlan).toEqual({ inBundles: all.length, created: ids.size, updated: all.length - ids.size, unhandled: 0 });
-      const rows = await withSql(db.url, (sql) => sql('select id from clinical.care_plan order by id'));
-      expect(rows.map((r) => r.id)).toEqual([...ids].sort());
+      expect(resourcesOf('CarePlan')).toHaveLength(65);
+      await chart.expectEveryFixtureImported('CarePlan', CarePlan);
     });
 
     it('stores every plan exactly as the fixtures have it: codes, period, activities, addressed conditions, goals', async () => {
-      const rows = new Map((await withSql(db.url, (sql) => sql('select * from clinical.care_plan'))).map((row) => [row.id, row]));
+      const rows = new Map((await withSql(chart.db.url, (sql) => sql('select * from clinical.care_plan'))).map((row) => [row.id, row]));
       let checked = 0;
-      for (const chart of charts) {
-        for (const plan of chart.of<FhirCarePlan>('CarePlan')) {
-          const expected = expectedNode(plan, chart);
+      for (const fixture of fixtureCharts()) {
+        for (const plan of fixture.of<FhirCarePlan>('CarePlan')) {
+          const expected = expectedNode(plan, fixture);
           const row = rows.get(expected.id);
           expect({
             status: row.status, intent: row.intent, categories: row.categories, code_value: row.code_value, title: row.title,
@@ -148,8 +71,8 @@ describe('clinical subgraph: care plans', () => {
             status: plan.status, intent: plan.intent, categories: expected.categories, code_value: expected.categories[0].code, title: expected.title,
             period_start: expected.periodStart, period_end: expected.periodEnd,
             activities: plan.activity!.map((a) => ({ code: { ...a.detail!.code!.coding![0] }, status: a.detail!.status, location: null })),
-            addressed: expected.addressedConditionIds, goals: (plan.goal ?? []).map((g) => idOf(g.reference)),
-            patient: chart.patientId, encounter: expected.encounter.id, organization: expected.organization.id,
+            addressed: expected.addressedConditionIds, goals: (plan.goal ?? []).map((g) => refId(g.reference)),
+            patient: fixture.patientId, encounter: expected.encounter.id, organization: expected.organization.id,
           });
           // the narrative as plain text: no markup left, every list item on its own line
           expect(row.description).not.toMatch(/[<>]/);
@@ -171,7 +94,7 @@ describe('clinical subgraph: care plans', () => {
 
     it('keeps a given title and description, starts an undated plan at its creation, and skips activities without a coded detail', async () => {
       const ids = { patient: randomUUID(), organization: randomUUID(), encounter: randomUUID(), plan: randomUUID() };
-      await importBundles((importer) => importer.importBundle({
+      await chart.importBundle({
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
@@ -190,8 +113,8 @@ describe('clinical subgraph: care plans', () => {
               { detail: { status: 'scheduled', code: { coding: [{ system: 'http://snomed.info/sct', code: '183071003', display: 'Home visit' }] }, location: { display: 'Patient home' } } },
             ] } },
         ],
-      }, 'plan.json'));
-      const { carePlan } = await callOk(BY_ID, { id: ids.plan }, patientUser(ids.patient));
+      }, 'plan.json');
+      const { carePlan } = await graphqlOk(BY_ID, { id: ids.plan }, patientUser(ids.patient));
       expect(carePlan).toMatchObject({
         status: 'DRAFT', intent: 'PROPOSAL', title: 'Heart failure plan', description: 'Weekly review with the nurse',
         periodStart: '2021-03-01T08:30:00.000Z', periodEnd: null, addressedConditionIds: [], goals: [],
@@ -205,22 +128,20 @@ describe('clinical subgraph: care plans', () => {
       ['an activity status outside FHIR', (plan: any) => { plan.activity[0].detail.status = 'done'; }, 'CarePlan.activity[0].detail.status'],
       ['an end before the start', (plan: any) => { plan.period.end = '1900-01-01'; }, 'CarePlan.period.end'],
     ])('rejects a bundle with %s, naming the field, and imports nothing of it', async (_name, spoil, field) => {
-      const source = charts.find((c) => c.of('CarePlan').length > 0 && c.of('CarePlan').length < 4)!;
-      const before = await withSql(db.url, (sql) => sql('select id, status, updated_at from clinical.care_plan order by id'));
-      const bundle = JSON.parse(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: source.resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })) }));
-      spoil(bundle.entry.find((e: any) => e.resource.resourceType === 'CarePlan').resource);
-      const error = await importBundles((importer) => importer.importBundle(bundle, 'bad-plan.json')).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(BundleError);
-      expect((error as Error).message).toContain(field);
-      expect(await withSql(db.url, (sql) => sql('select id, status, updated_at from clinical.care_plan order by id'))).toEqual(before);
+      const source = fixtureCharts().find((c) => c.of('CarePlan').length > 0 && c.of('CarePlan').length < 4)!;
+      const before = await withSql(chart.db.url, (sql) => sql('select id, status, updated_at from clinical.care_plan order by id'));
+      const bundle = structuredClone(source.bundle);
+      spoil(bundle.entry!.find((e) => e.resource!.resourceType === 'CarePlan')!.resource);
+      await chart.expectImportRefused(bundle, field);
+      expect(await withSql(chart.db.url, (sql) => sql('select id, status, updated_at from clinical.care_plan order by id'))).toEqual(before);
     });
   });
 
   describe('reads', () => {
     it("lists the patient's plans newest first, page by page without repeats, each exactly as in the fixture", async () => {
       expect(subjectPlans.length).toBeGreaterThan(4);
-      const { nodes, pages } = await allPages((after) => plansOf(subject.patientId, { first: 2, after }));
-      expect(pages).toBe(Math.ceil(subjectPlans.length / 2));
+      const { nodes, pages } = await plans.all(subject.patientId, { first: 2 });
+      expect(pages).toHaveLength(Math.ceil(subjectPlans.length / 2));
       expect(nodes.map((n) => n.id)).toEqual([...new Set(nodes.map((n) => n.id))]);
       expect(nodes).toEqual(subjectPlans.map((p) => expectedNode(p, subject)).sort(newestFirst));
       expect((await plansOf(subject.patientId, { first: 1 })).totalCount).toBe(subjectPlans.length);
@@ -232,7 +153,7 @@ describe('clinical subgraph: care plans', () => {
       for (const status of ['active', 'completed']) {
         const expected = expectedIds((p) => p.status === status);
         expect(expected.length).toBeGreaterThan(0);
-        expect(await ids({ status: enumName(status) })).toEqual(expected);
+        expect(await ids({ status: enumValue(status) })).toEqual(expected);
       }
       expect(await ids({ status: 'REVOKED' })).toEqual([]);
       const code = subjectPlans[0].category![0].coding![0].code!;
@@ -253,10 +174,10 @@ describe('clinical subgraph: care plans', () => {
       const withGoals = subjectPlans.filter((p) => p.goal?.length);
       expect(withGoals.length).toBeGreaterThan(1);
       for (const plan of withGoals) {
-        const { carePlan } = await callOk(BY_ID, { id: resourceId('CarePlan', plan.id!) }, physician);
+        const { carePlan } = await graphqlOk(BY_ID, { id: resourceId('CarePlan', plan.id!) }, physician);
         expect(carePlan.goals).toEqual(plan.goal!.map((ref) => {
-          const goal = goals.get(idOf(ref.reference))!;
-          return { id: idOf(ref.reference), description: goal.description.text, lifecycleStatus: enumName(goal.lifecycleStatus) };
+          const goal = goals.get(refId(ref.reference))!;
+          return { id: refId(ref.reference), description: goal.description.text, lifecycleStatus: enumValue(goal.lifecycleStatus) };
         }));
       }
     });
@@ -265,10 +186,10 @@ describe('clinical subgraph: care plans', () => {
       const reader = staff('physician', subject.organizationIds[0]);
       const query = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) {
         ... on Patient { carePlans(first: 100) { edges { node { id goals { id } } } } } } }`;
-      const page = (await callOk(query, { id: subject.patientId }, reader))._entities[0].carePlans;
+      const page = (await graphqlOk(query, { id: subject.patientId }, reader))._entities[0].carePlans;
       const goalCount = subjectPlans.reduce((n, p) => n + (p.goal?.length ?? 0), 0);
       expect(page.edges.flatMap((e: any) => e.node.goals)).toHaveLength(goalCount);
-      expect(await auditRows(subject.patientId, reader.userId)).toEqual([
+      expect(await chart.auditRows({ patientId: subject.patientId, actorId: reader.userId })).toEqual([
         { action: 'read', outcome: 'success', record_types: ['CarePlan', 'Goal'], purpose: 'treatment', detail: { records: subjectPlans.length + goalCount } },
       ]);
     });
@@ -276,48 +197,43 @@ describe('clinical subgraph: care plans', () => {
     it("leaves out goals the caller may not see (another patient's goal named by the plan)", async () => {
       const plan = subjectPlans.find((p) => p.goal?.length)!;
       const planId = resourceId('CarePlan', plan.id!);
-      const other = charts.find((c) => c.patientId !== subject.patientId && c.of('Goal').length > 0 && !c.organizationIds.includes(subject.organizationIds[0]))!;
+      const other = fixtureCharts().find((c) => c.patientId !== subject.patientId && c.of('Goal').length > 0 && !c.organizationIds.includes(subject.organizationIds[0]))!;
       const foreignGoal = resourceId('Goal', other.of<FhirGoal>('Goal')[0].id!);
       // the access check, not the data, must keep it out: name the other patient's goal in the plan
-      await withSql(db.url, (sql) => sql('update clinical.care_plan set goal_ids = goal_ids || $2::uuid where id = $1', [planId, foreignGoal]));
+      await withSql(chart.db.url, (sql) => sql('update clinical.care_plan set goal_ids = goal_ids || $2::uuid where id = $1', [planId, foreignGoal]));
       try {
         const reader = staff('physician', subject.organizationIds[0]);
-        const { carePlan } = await callOk(BY_ID, { id: planId }, reader);
-        expect(carePlan.goals.map((g: any) => g.id)).toEqual(plan.goal!.map((ref) => idOf(ref.reference)));
-        expect(await auditRows(other.patientId, reader.userId)).toEqual([expect.objectContaining({ outcome: 'denied', record_types: ['Goal'] })]);
+        const { carePlan } = await graphqlOk(BY_ID, { id: planId }, reader);
+        expect(carePlan.goals.map((g: any) => g.id)).toEqual(plan.goal!.map((ref) => refId(ref.reference)));
+        expect(await chart.auditRows({ patientId: other.patientId, actorId: reader.userId })).toEqual([expect.objectContaining({ outcome: 'denied', record_types: ['Goal'] })]);
         // the other patient's own physician does see it there
         const theirs = staff('physician', other.organizationIds[0]);
-        const asTheirs = await callOk(`query ($id: ID!) { goal(id: $id) { id } }`, { id: foreignGoal }, theirs);
+        const asTheirs = await graphqlOk(`query ($id: ID!) { goal(id: $id) { id } }`, { id: foreignGoal }, theirs);
         expect(asTheirs.goal).toEqual({ id: foreignGoal });
       } finally {
-        await withSql(db.url, (sql) => sql('update clinical.care_plan set goal_ids = array_remove(goal_ids, $2::uuid) where id = $1', [planId, foreignGoal]));
+        await withSql(chart.db.url, (sql) => sql('update clinical.care_plan set goal_ids = array_remove(goal_ids, $2::uuid) where id = $1', [planId, foreignGoal]));
       }
     });
 
     it('answers carePlan(id) and _entities for a visible plan, null for unknown ids', async () => {
       const expected = expectedNode(subjectPlans[0], subject);
-      expect((await callOk(BY_ID, { id: expected.id }, physician)).carePlan).toMatchObject(expected);
-      expect((await callOk(BY_ID, { id: randomUUID() }, physician)).carePlan).toBeNull();
-      const data = await callOk(`query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on CarePlan { id title } } }`, {
-        reps: [{ __typename: 'CarePlan', id: expected.id }, { __typename: 'CarePlan', id: randomUUID() }, { __typename: 'CarePlan', id: 'x' }],
-      }, physician);
-      expect(data._entities).toEqual([{ id: expected.id, title: expected.title }, null, null]);
+      expect((await graphqlOk(BY_ID, { id: expected.id }, physician)).carePlan).toMatchObject(expected);
+      expect((await graphqlOk(BY_ID, { id: randomUUID() }, physician)).carePlan).toBeNull();
+      expect(await chart.references('CarePlan', [expected.id, randomUUID(), 'x'], 'id title')).toEqual([{ id: expected.id, title: expected.title }, null, null]);
     });
 
     it('lets the patient read their own plans; a hidden patient answers like an unknown one', async () => {
       expect((await plansOf(subject.patientId, { first: 1 }, patientUser(subject.patientId))).totalCount).toBe(subjectPlans.length);
-      const outsider = staff('physician', await insertOrganization(db.url));
+      const outsider = staff('physician', await insertOrganization(chart.db.url));
       expect(await plansOf(subject.patientId, {}, outsider)).toBeNull();
       expect(await plansOf(randomUUID(), {}, outsider)).toBeNull();
-      expect((await callOk(BY_ID, { id: resourceId('CarePlan', subjectPlans[0].id!) }, outsider)).carePlan).toBeNull();
-      expect((await callOk(BY_ID, { id: resourceId('CarePlan', subjectPlans[0].id!) }, staff('billing', subject.organizationIds[0]))).carePlan).toBeNull();
-      const rows = await auditRows(subject.patientId, outsider.userId);
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.every((row) => row.outcome === 'denied' && row.record_types.includes('CarePlan'))).toBe(true);
+      expect((await graphqlOk(BY_ID, { id: resourceId('CarePlan', subjectPlans[0].id!) }, outsider)).carePlan).toBeNull();
+      expect((await graphqlOk(BY_ID, { id: resourceId('CarePlan', subjectPlans[0].id!) }, staff('billing', subject.organizationIds[0]))).carePlan).toBeNull();
+      expectOnlyDenied(await chart.auditRows({ patientId: subject.patientId, actorId: outsider.userId }), 'CarePlan');
     });
 
     it('refuses a reversed window (BAD_USER_INPUT on to)', async () => {
-      const response = await call(PATIENT_PLANS, { id: subject.patientId, from: '2020-01-01T00:00:00Z', to: '2019-01-01T00:00:00Z' }, physician);
+      const response = await graphql(plans.query, { id: subject.patientId, from: '2020-01-01T00:00:00Z', to: '2019-01-01T00:00:00Z' }, physician);
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
     });
   });

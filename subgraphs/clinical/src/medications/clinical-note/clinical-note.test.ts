@@ -1,53 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal, RunningSubgraph } from '@caregraph/platform';
-import { createTestDatabase } from '../../../../../test/support/database';
+import type { Principal } from '@caregraph/platform';
+import { expectOnlyDenied, expectRefusedFor, nonClinicalRoles, useChartServices } from '../../../../../test/support/chart-services';
 import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql } from '../../../../../test/support/principals';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../../test/support/services';
-import { patientsSubgraph } from '../../../../patients/src/subgraph';
-import { clinicalSubgraph } from '../../subgraph';
 
 const FIELDS = `id title text status version authorUserId authorPractitioner { id } createdAt updatedAt
   patient { id } organization { id } encounter { id } versions { version title text authorUserId createdAt }`;
 const WRITE = `mutation ($input: WriteClinicalNoteInput!) { writeClinicalNote(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation ($input: UpdateClinicalNoteInput!) { updateClinicalNote(input: $input) { ${FIELDS} } }`;
 const BY_ID = `query ($id: ID!) { clinicalNote(id: $id) { ${FIELDS} } }`;
-const PATIENT_NOTES = `query ($id: ID!, $first: Int, $after: String, $organizationId: ID, $from: DateTimeISO, $to: DateTimeISO, $code: String) {
-  _entities(representations: [{ __typename: "Patient", id: $id }]) {
-    ... on Patient { clinicalNotes(first: $first, after: $after, organizationId: $organizationId, from: $from, to: $to, code: $code) {
-      totalCount edges { node { id title createdAt organization { id } } } pageInfo { hasNextPage endCursor } } }
-  }
-}`;
 
 describe('clinical subgraph: clinical notes', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let clinical: RunningSubgraph;
   let organizationId: string;
   let author: ReturnType<typeof staff>;
-  const call = (query: string, variables: Record<string, unknown>, principal: Principal) => graphql(clinical.url, query, variables, { principal });
-  const callOk = (query: string, variables: Record<string, unknown>, principal: Principal) => graphqlOk(clinical.url, query, variables, { principal });
-  const newPatient = () => insertPatient(db.url, [organizationId]);
-  const write = (patientId: string, extra: Record<string, unknown> = {}, as: Principal = author) =>
-    callOk(WRITE, { input: { patientId, title: 'Follow-up', text: 'Blood pressure controlled on current dose.', ...extra } }, as).then((d) => d.writeClinicalNote);
-  const noteRows = (patientId: string) =>
-    withSql(db.url, (sql) => sql('select count(*)::int as n from clinical.clinical_note where patient_id = $1', [patientId])).then((r) => r[0].n as number);
-  const versionRows = (noteId: string) =>
-    withSql(db.url, (sql) => sql('select version, title, text, author_user_id from clinical.clinical_note_version where note_id = $1 order by version', [noteId]));
-  const auditRows = (patientId: string, userId: string) =>
-    withSql(db.url, (sql) => sql(`select action, outcome, record_types, purpose, detail from audit.event where patient_id = $1 and actor_id = $2 order by id`, [patientId, userId]));
-
+  const chart = useChartServices('clinical_notes', { fixtures: false, principal: () => author });
+  const { graphql, graphqlOk } = chart;
   beforeAll(async () => {
-    db = await createTestDatabase('clinical_notes');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    clinical = await startTestSubgraph(clinicalSubgraph, db.url);
-    organizationId = await insertOrganization(db.url);
+    organizationId = await insertOrganization(chart.db.url);
     author = staff('physician', organizationId);
   });
-  afterAll(async () => {
-    await clinical?.close();
-    await patients?.close();
-    await db?.drop();
-  });
+  const notes = chart.patientList('clinicalNotes', 'id title createdAt organization { id }');
+  const newPatient = () => insertPatient(chart.db.url, [organizationId]);
+  const write = (patientId: string, extra: Record<string, unknown> = {}, as: Principal = author) =>
+    graphqlOk(WRITE, { input: { patientId, title: 'Follow-up', text: 'Blood pressure controlled on current dose.', ...extra } }, as).then((d) => d.writeClinicalNote);
+  const noteRows = (patientId: string) =>
+    withSql(chart.db.url, (sql) => sql('select count(*)::int as n from clinical.clinical_note where patient_id = $1', [patientId])).then((r) => r[0].n as number);
+  const versionRows = (noteId: string) =>
+    withSql(chart.db.url, (sql) => sql('select version, title, text, author_user_id from clinical.clinical_note_version where note_id = $1 order by version', [noteId]));
 
   describe('writeClinicalNote', () => {
     it("writes version 1 for the caller's organization, authored by the caller, with its first version row and an audit row", async () => {
@@ -60,18 +38,17 @@ describe('clinical subgraph: clinical notes', () => {
       });
       expect(note.versions).toEqual([{ version: 1, title: 'Follow-up visit', text: 'Line one\n  indented line two\n', authorUserId: author.userId, createdAt: note.createdAt }]);
       expect(await versionRows(note.id)).toEqual([{ version: 1, title: 'Follow-up visit', text: 'Line one\n  indented line two\n', author_user_id: author.userId }]);
-      expect((await auditRows(patientId, author.userId)).filter((r) => r.action === 'write')).toEqual([
+      expect(await chart.auditRows({ patientId, actorId: author.userId, action: 'write' })).toEqual([
         { action: 'write', outcome: 'success', record_types: ['ClinicalNote'], purpose: 'treatment', detail: { operation: 'create', noteId: note.id } },
       ]);
     });
 
     it('links an encounter of the same patient; refuses one of another patient (NOT_FOUND encounterId), writing nothing', async () => {
       const patientId = await newPatient();
-      const record = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id } }`;
-      const encounterId = (await callOk(record, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-01-01T00:00:00Z' } }, author)).recordEncounter.id;
+      const encounterId = await chart.recordEncounter(patientId, organizationId);
       expect((await write(patientId, { encounterId })).encounter).toEqual({ id: encounterId });
       const other = await newPatient();
-      const response = await call(WRITE, { input: { patientId: other, title: 'x', text: 'y', encounterId } }, author);
+      const response = await graphql(WRITE, { input: { patientId: other, title: 'x', text: 'y', encounterId } }, author);
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'encounterId' });
       expect(await noteRows(other)).toBe(0);
     });
@@ -88,7 +65,7 @@ describe('clinical subgraph: clinical notes', () => {
         ['an encounterId that is not a UUID', { encounterId: 'e-1' }, 'encounterId'],
       ])('%s', async (_name, change, field) => {
         const patientId = await newPatient();
-        const response = await call(WRITE, { input: { patientId, title: 'Title', text: 'Text', ...change } }, author);
+        const response = await graphql(WRITE, { input: { patientId, title: 'Title', text: 'Text', ...change } }, author);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
         expect(await noteRows(patientId)).toBe(0);
       });
@@ -101,25 +78,21 @@ describe('clinical subgraph: clinical notes', () => {
 
     it('lets physicians and nurses write, nobody else (FORBIDDEN, nothing written)', async () => {
       const patientId = await newPatient();
-      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), staff('compliance', organizationId), patientUser(patientId)]) {
-        const response = await call(WRITE, { input: { patientId, title: 'T', text: 'X' } }, principal);
-        expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      }
+      await expectRefusedFor(nonClinicalRoles(organizationId, patientId), (principal) => graphql(WRITE, { input: { patientId, title: 'T', text: 'X' } }, principal), 'FORBIDDEN');
       expect(await noteRows(patientId)).toBe(0);
       const nurse = staff('nurse', organizationId);
       expect((await write(patientId, {}, nurse)).authorUserId).toBe(nurse.userId);
     });
 
     it('answers a hidden or unknown patient with NOT_FOUND on patientId; a consent lets another organization write for itself', async () => {
-      const otherOrganization = await insertOrganization(db.url);
-      const hidden = await insertPatient(db.url, [otherOrganization]);
-      for (const patientId of [hidden, randomUUID()]) {
-        const response = await call(WRITE, { input: { patientId, title: 'T', text: 'X' } }, author);
+      const [hidden, unknown] = await chart.hiddenAndUnknownPatients();
+      for (const patientId of [hidden, unknown]) {
+        const response = await graphql(WRITE, { input: { patientId, title: 'T', text: 'X' } }, author);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
         expect(response.errors?.[0].message).not.toContain(patientId);
         expect(await noteRows(patientId)).toBe(0);
       }
-      await insertConsent(db.url, hidden, organizationId, 'clinical');
+      await insertConsent(chart.db.url, hidden, organizationId, 'clinical');
       expect((await write(hidden)).organization).toEqual({ id: organizationId });
     });
   });
@@ -128,18 +101,18 @@ describe('clinical subgraph: clinical notes', () => {
     it('saves an edit of the current version as the next version; earlier versions stay readable', async () => {
       const patientId = await newPatient();
       const note = await write(patientId, { title: 'Plan', text: 'Start metformin.' });
-      const { updateClinicalNote: second } = await callOk(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'Start metformin 500 mg.' } }, author);
+      const { updateClinicalNote: second } = await graphqlOk(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'Start metformin 500 mg.' } }, author);
       expect(second).toMatchObject({ id: note.id, title: 'Plan', text: 'Start metformin 500 mg.', version: 2, createdAt: note.createdAt, authorUserId: author.userId });
       expect(new Date(second.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(note.updatedAt).getTime());
-      const { updateClinicalNote: third } = await callOk(UPDATE, { input: { id: note.id, expectedVersion: 2, title: ' Plan (revised) ' } }, author);
+      const { updateClinicalNote: third } = await graphqlOk(UPDATE, { input: { id: note.id, expectedVersion: 2, title: ' Plan (revised) ' } }, author);
       expect(third).toMatchObject({ title: 'Plan (revised)', text: 'Start metformin 500 mg.', version: 3 });
-      const { clinicalNote } = await callOk(BY_ID, { id: note.id }, staff('nurse', organizationId));
+      const { clinicalNote } = await graphqlOk(BY_ID, { id: note.id }, staff('nurse', organizationId));
       expect(clinicalNote.versions.map((v: any) => [v.version, v.title, v.text, v.authorUserId])).toEqual([
         [3, 'Plan (revised)', 'Start metformin 500 mg.', author.userId],
         [2, 'Plan', 'Start metformin 500 mg.', author.userId],
         [1, 'Plan', 'Start metformin.', author.userId],
       ]);
-      const writes = (await auditRows(patientId, author.userId)).filter((r) => r.action === 'write');
+      const writes = await chart.auditRows({ patientId, actorId: author.userId, action: 'write' });
       expect(writes.map((r) => r.detail)).toEqual([
         { operation: 'create', noteId: note.id },
         { operation: 'update', noteId: note.id, version: 2 },
@@ -149,21 +122,21 @@ describe('clinical subgraph: clinical notes', () => {
 
     it('refuses a stale expectedVersion with CONFLICT naming the current version, and changes nothing', async () => {
       const note = await write(await newPatient(), { text: 'v1' });
-      await callOk(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'v2' } }, author);
+      await graphqlOk(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'v2' } }, author);
       for (const expectedVersion of [1, 3]) {
-        const response = await call(UPDATE, { input: { id: note.id, expectedVersion, text: 'lost update' } }, author);
+        const response = await graphql(UPDATE, { input: { id: note.id, expectedVersion, text: 'lost update' } }, author);
         expect(response.errors?.[0].extensions).toEqual({ code: 'CONFLICT', field: 'expectedVersion', currentVersion: 2 });
       }
       expect((await versionRows(note.id)).map((v) => [v.version, v.text])).toEqual([[1, 'v1'], [2, 'v2']]);
-      expect((await callOk(BY_ID, { id: note.id }, author)).clinicalNote).toMatchObject({ version: 2, text: 'v2' });
+      expect((await graphqlOk(BY_ID, { id: note.id }, author)).clinicalNote).toMatchObject({ version: 2, text: 'v2' });
     });
 
     it('serializes concurrent edits: of several based on the same version exactly one succeeds, the others get CONFLICT with the current version', async () => {
       const note = await write(await newPatient(), { text: 'base' });
       for (const parallel of [2, 8]) {
-        const { clinicalNote: before } = await callOk(BY_ID, { id: note.id }, author);
+        const { clinicalNote: before } = await graphqlOk(BY_ID, { id: note.id }, author);
         const responses = await Promise.all(Array.from({ length: parallel }, (_, i) =>
-          call(UPDATE, { input: { id: note.id, expectedVersion: before.version, text: `edit ${parallel}/${i}` } }, author)));
+          graphql(UPDATE, { input: { id: note.id, expectedVersion: before.version, text: `edit ${parallel}/${i}` } }, author)));
         const succeeded = responses.filter((r) => !r.errors);
         const conflicts = responses.filter((r) => r.errors);
         expect(succeeded).toHaveLength(1);
@@ -176,7 +149,7 @@ describe('clinical subgraph: clinical notes', () => {
         const rows = await versionRows(note.id);
         expect(rows.map((r) => r.version)).toEqual(Array.from({ length: before.version + 1 }, (_, i) => i + 1));
         expect(rows.at(-1)!.text).toBe(winner.text);
-        expect((await callOk(BY_ID, { id: note.id }, author)).clinicalNote).toMatchObject({ version: before.version + 1, text: winner.text });
+        expect((await graphqlOk(BY_ID, { id: note.id }, author)).clinicalNote).toMatchObject({ version: before.version + 1, text: winner.text });
       }
     });
 
@@ -184,16 +157,16 @@ describe('clinical subgraph: clinical notes', () => {
       const patientId = await newPatient();
       const note = await write(patientId, { text: 'mine' });
       const colleague = staff('physician', organizationId);
-      const forbidden = await call(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'theirs' } }, colleague);
+      const forbidden = await graphql(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'theirs' } }, colleague);
       expect(forbidden.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'id' });
-      const outsider = staff('physician', await insertOrganization(db.url));
-      const hidden = await call(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'theirs' } }, outsider);
+      const outsider = staff('physician', await insertOrganization(chart.db.url));
+      const hidden = await graphql(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'theirs' } }, outsider);
       expect(hidden.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
-      const unknown = await call(UPDATE, { input: { id: randomUUID(), expectedVersion: 1, text: 'x' } }, author);
+      const unknown = await graphql(UPDATE, { input: { id: randomUUID(), expectedVersion: 1, text: 'x' } }, author);
       expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
       // the author's own user id acting in another role is not a clinician
       const asBilling = staff('billing', organizationId, author.userId);
-      expect((await call(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'x' } }, asBilling)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect((await graphql(UPDATE, { input: { id: note.id, expectedVersion: 1, text: 'x' } }, asBilling)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
       expect((await versionRows(note.id)).map((v) => v.text)).toEqual(['mine']);
     });
 
@@ -208,7 +181,7 @@ describe('clinical subgraph: clinical notes', () => {
         ['an id that is not a UUID', { id: 'note-1', text: 'x' }, 'id'],
       ])('%s', async (_name, change, field) => {
         const note = await write(await newPatient(), { text: 'unchanged' });
-        const response = await call(UPDATE, { input: { id: note.id, expectedVersion: 1, ...change } }, author);
+        const response = await graphql(UPDATE, { input: { id: note.id, expectedVersion: 1, ...change } }, author);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
         expect((await versionRows(note.id)).map((v) => v.text)).toEqual(['unchanged']);
       });
@@ -218,47 +191,34 @@ describe('clinical subgraph: clinical notes', () => {
   describe('reads', () => {
     it("lists the patient's notes newest first, page by page without repeats, filtered by organization and time", async () => {
       const patientId = await newPatient();
-      const otherOrganization = await insertOrganization(db.url);
-      await insertConsent(db.url, patientId, otherOrganization, 'clinical');
+      const otherOrganization = await insertOrganization(chart.db.url);
+      await insertConsent(chart.db.url, patientId, otherOrganization, 'clinical');
       const written: { id: string; createdAt: string }[] = [];
       for (let i = 0; i < 5; i++) written.push(await write(patientId, { title: `note ${i}` }, i === 2 ? staff('nurse', otherOrganization) : author));
       const expected = [...written].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map((n) => n.id);
 
-      const seen: string[] = [];
-      let after: string | null = null;
-      let pages = 0;
-      do {
-        const page: any = (await callOk(PATIENT_NOTES, { id: patientId, first: 2, after }, author))._entities[0].clinicalNotes;
-        seen.push(...page.edges.map((e: any) => e.node.id));
-        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-        pages += 1;
-      } while (after);
-      expect(pages).toBe(3);
-      expect(seen).toEqual(expected);
+      const { nodes, pages } = await notes.all(patientId, { first: 2 });
+      expect(pages).toHaveLength(3);
+      expect(nodes.map((node) => node.id)).toEqual(expected);
 
-      const list = async (args: Record<string, unknown>) =>
-        (await callOk(PATIENT_NOTES, { id: patientId, first: 10, ...args }, author))._entities[0].clinicalNotes.edges.map((e: any) => e.node.id);
+      const list = async (args: Record<string, unknown>) => (await notes.page(patientId, { first: 10, ...args })).edges.map((e: any) => e.node.id);
       expect(await list({ organizationId: otherOrganization })).toEqual([written[2].id]);
       expect(await list({ from: written[3].createdAt })).toEqual(expected.filter((id) => written.find((n) => n.id === id)!.createdAt >= written[3].createdAt));
-      const response = await call(PATIENT_NOTES, { id: patientId, code: '123' }, author);
+      const response = await graphql(notes.query, { id: patientId, code: '123' });
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' });
     });
 
     it('answers clinicalNote(id) and _entities for a visible note; a hidden patient like an unknown one; the patient reads their own', async () => {
       const patientId = await newPatient();
       const note = await write(patientId);
-      expect((await callOk(BY_ID, { id: note.id }, patientUser(patientId))).clinicalNote).toMatchObject({ id: note.id, versions: [{ version: 1 }] });
-      const data = await callOk(`query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on ClinicalNote { id title } } }`, {
-        reps: [{ __typename: 'ClinicalNote', id: note.id }, { __typename: 'ClinicalNote', id: randomUUID() }],
-      }, author);
-      expect(data._entities).toEqual([{ id: note.id, title: 'Follow-up' }, null]);
+      expect((await graphqlOk(BY_ID, { id: note.id }, patientUser(patientId))).clinicalNote).toMatchObject({ id: note.id, versions: [{ version: 1 }] });
+      expect(await chart.references('ClinicalNote', [note.id, randomUUID()], 'id title')).toEqual([{ id: note.id, title: 'Follow-up' }, null]);
 
-      const outsider = staff('physician', await insertOrganization(db.url));
-      expect((await callOk(BY_ID, { id: note.id }, outsider)).clinicalNote).toBeNull();
-      expect((await callOk(BY_ID, { id: note.id }, staff('billing', organizationId))).clinicalNote).toBeNull();
-      const list = await callOk(PATIENT_NOTES, { id: patientId }, outsider);
-      expect(list._entities).toEqual([{ clinicalNotes: null }]);
-      expect((await auditRows(patientId, outsider.userId)).every((r) => r.outcome === 'denied' && r.record_types.includes('ClinicalNote'))).toBe(true);
+      const outsider = staff('physician', await insertOrganization(chart.db.url));
+      expect((await graphqlOk(BY_ID, { id: note.id }, outsider)).clinicalNote).toBeNull();
+      expect((await graphqlOk(BY_ID, { id: note.id }, staff('billing', organizationId))).clinicalNote).toBeNull();
+      expect(await notes.page(patientId, {}, outsider)).toBeNull();
+      expectOnlyDenied(await chart.auditRows({ patientId, actorId: outsider.userId }), 'ClinicalNote');
     });
   });
 });

@@ -1,66 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createLogger, parseReference, resourceId, type FhirResource, type Principal, type RunningSubgraph } from '@caregraph/platform';
-import { BundleError, createImporter, type ImportSummary } from '@caregraph/tools';
-import type { Bundle, Dosage, MedicationRequest as FhirMedicationRequest } from '@medplum/fhirtypes';
-import { createTestDatabase } from '../../../../../test/support/database';
+import { resourceId } from '@caregraph/platform';
+import type { Dosage, MedicationRequest as FhirMedicationRequest } from '@medplum/fhirtypes';
+import { expectOnlyDenied, expectRefusedFor, nonClinicalRoles, useChartServices } from '../../../../../test/support/chart-services';
 import { insertOrganization, insertPatient, patientUser, staff, withSql } from '../../../../../test/support/principals';
-import { graphql, graphqlOk, startTestSubgraph } from '../../../../../test/support/services';
-import { patientsSubgraph } from '../../../../patients/src/subgraph';
-import { clinicalSubgraph } from '../../subgraph';
+import { chartOfPatient, enumValue, fixtureCharts, patientWithMost, providerOf, refId, resourcesOf, type FixtureChart } from '../../../../../test/support/synthea';
+import { MedicationRequest } from './medication-request.entity';
 import { dosageText } from './dosage';
-
-jest.setTimeout(180_000);
-
-
-const FIXTURES = path.resolve(__dirname, '../../../../../../shared/fixtures/synthea');
-const FIXTURE_FILES = readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(FIXTURES, name));
-const logger = createLogger('medication-request-test', 'silent');
-
-/** One fixture bundle: its patient (our id), its resources, the organizations that provided its encounters. */
-const charts = FIXTURE_FILES.map((file) => {
-  const resources = (JSON.parse(readFileSync(file, 'utf8')) as Bundle).entry!.map((entry) => entry.resource as FhirResource);
-  const of = <T extends FhirResource>(type: T['resourceType']) => resources.filter((r): r is T => r.resourceType === type);
-  return {
-    patientId: resourceId('Patient', of('Patient')[0].id!),
-    resources,
-    of,
-    organizationIds: [...new Set(of<any>('Encounter').map((e) => parseReference(e.serviceProvider.reference)!.id))],
-  };
-});
-type FixtureChart = (typeof charts)[number];
-const idOf = (reference: string | undefined): string => parseReference(reference)!.id;
-
-/** Every node of a connection, following endCursor page by page. */
-async function allPages(fetchPage: (after: string | null) => Promise<any>): Promise<{ nodes: any[]; pages: number }> {
-  const nodes: any[] = [];
-  let after: string | null = null;
-  let pages = 0;
-  do {
-    const page = await fetchPage(after);
-    nodes.push(...page.edges.map((edge: any) => edge.node));
-    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-    pages += 1;
-  } while (after && pages < 1000);
-  return { nodes, pages };
-}
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
 const FIELDS = `id status intent authoredOn dosageText code { system code display } reasons { system code display } reasonRecordIds
   requester { id } encounter { id } organization { id } patient { id } createdAt updatedAt`;
-const PATIENT_REQUESTS = `query ($id: ID!, $first: Int, $after: String, $status: MedicationRequestStatus, $code: String, $organizationId: ID, $from: DateTimeISO, $to: DateTimeISO) {
-  _entities(representations: [{ __typename: "Patient", id: $id }]) {
-    ... on Patient { medicationRequests(first: $first, after: $after, status: $status, code: $code, organizationId: $organizationId, from: $from, to: $to) {
-      totalCount edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }
-  }
-}`;
-const ACTIVE = `query ($id: ID!, $first: Int, $after: String) {
-  _entities(representations: [{ __typename: "Patient", id: $id }]) {
-    ... on Patient { activeMedications(first: $first, after: $after) { totalCount edges { node { id status authoredOn } } pageInfo { hasNextPage endCursor } } }
-  }
-}`;
 const BY_ID = `query ($id: ID!) { medicationRequest(id: $id) { ${FIELDS} } }`;
 const PRESCRIBE = `mutation ($input: PrescribeMedicationInput!) { prescribeMedication(input: $input) { ${FIELDS} } }`;
 
@@ -79,19 +29,18 @@ function expectedDosageText(dosage: Dosage[] | undefined): string | null {
 /** The fields the API must return for a fixture MedicationRequest. */
 function expectedNode(source: FhirMedicationRequest, chart: FixtureChart) {
   const coding = source.medicationCodeableConcept!.coding![0];
-  const encounter = chart.of<any>('Encounter').find((e) => resourceId('Encounter', e.id) === idOf(source.encounter!.reference));
   return {
     id: resourceId('MedicationRequest', source.id!),
-    status: source.status.toUpperCase().replace(/-/g, '_'),
-    intent: source.intent.toUpperCase().replace(/-/g, '_'),
+    status: enumValue(source.status),
+    intent: enumValue(source.intent),
     authoredOn: new Date(source.authoredOn!).toISOString(),
     dosageText: expectedDosageText(source.dosageInstruction),
     code: { system: coding.system, code: coding.code, display: coding.display },
     reasons: [],
-    reasonRecordIds: (source.reasonReference ?? []).map((r) => idOf(r.reference)),
-    requester: { id: idOf(source.requester!.reference) },
-    encounter: { id: idOf(source.encounter!.reference) },
-    organization: { id: idOf(encounter.serviceProvider.reference) },
+    reasonRecordIds: (source.reasonReference ?? []).map((r) => refId(r.reference)),
+    requester: { id: refId(source.requester!.reference) },
+    encounter: { id: refId(source.encounter!.reference) },
+    organization: { id: providerOf(source) },
     patient: { id: chart.patientId },
   };
 }
@@ -101,59 +50,28 @@ const newestFirst = (a: { authoredOn: string; id: string }, b: { authoredOn: str
   b.authoredOn.localeCompare(a.authoredOn) || a.id.localeCompare(b.id);
 
 describe('clinical subgraph: medication requests', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let clinical: RunningSubgraph;
-  let imported: ImportSummary;
-  const call = (query: string, variables: Record<string, unknown>, principal: Principal) => graphql(clinical.url, query, variables, { principal });
-  const callOk = (query: string, variables: Record<string, unknown>, principal: Principal) => graphqlOk(clinical.url, query, variables, { principal });
-  /** Imports bundles with the real importer (it registers each patient where they had encounters). */
-  async function importBundles(work: (importer: Awaited<ReturnType<typeof createImporter>>) => Promise<unknown>) {
-    const importer = await createImporter({ databaseUrl: db.url, logger });
-    try {
-      return await work(importer);
-    } finally {
-      await importer.close();
-    }
-  }
   // the fixture patient with the most medication requests, read by a physician of one of their providers
-  const subject = [...charts].sort((a, b) => b.of('MedicationRequest').length - a.of('MedicationRequest').length)[0];
+  const subject = chartOfPatient(patientWithMost('MedicationRequest'));
   const subjectRequests = subject.of<FhirMedicationRequest>('MedicationRequest');
   const physician = staff('physician', subject.organizationIds[0]);
-  const requestsOf = async (id: string, args: Record<string, unknown> = {}, as = physician) =>
-    (await callOk(PATIENT_REQUESTS, { id, ...args }, as))._entities[0].medicationRequests;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('medication_requests');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    clinical = await startTestSubgraph(clinicalSubgraph, db.url);
-    imported = (await importBundles((importer) => importer.importAll(FIXTURE_FILES.map((file) => ({ file }))))) as ImportSummary;
-  });
-  afterAll(async () => {
-    await clinical?.close();
-    await patients?.close();
-    await db?.drop();
-  });
-
+  const chart = useChartServices('medication_requests', { principal: () => physician });
+  const { graphql, graphqlOk } = chart;
+  const requests = chart.patientList('medicationRequests', FIELDS, { status: 'MedicationRequestStatus' });
+  const activeMedications = chart.patientList('activeMedications', 'id status authoredOn');
+  const requestsOf = requests.page;
   const rowsOf = (patientId: string) =>
-    withSql(db.url, (sql) => sql('select count(*)::int as n from clinical.medication_request where patient_id = $1', [patientId])).then((r) => r[0].n as number);
-  const auditRows = (patientId: string, userId: string) =>
-    withSql(db.url, (sql) => sql(`select action, outcome, record_types, purpose, detail from audit.event where patient_id = $1 and actor_id = $2 order by id`, [patientId, userId]));
+    withSql(chart.db.url, (sql) => sql('select count(*)::int as n from clinical.medication_request where patient_id = $1', [patientId])).then((r) => r[0].n as number);
 
   describe('FHIR import', () => {
     it('imports every MedicationRequest of the 17 fixtures once', async () => {
-      const all = charts.flatMap((c) => c.of<FhirMedicationRequest>('MedicationRequest'));
-      const ids = new Set(all.map((r) => resourceId('MedicationRequest', r.id!)));
-      expect(all.length).toBe(152);
-      expect(imported.types.MedicationRequest).toEqual({ inBundles: all.length, created: ids.size, updated: all.length - ids.size, unhandled: 0 });
-      const rows = await withSql(db.url, (sql) => sql('select id from clinical.medication_request order by id'));
-      expect(rows.map((r) => r.id)).toEqual([...ids].sort());
+      expect(resourcesOf('MedicationRequest')).toHaveLength(152);
+      await chart.expectEveryFixtureImported('MedicationRequest', MedicationRequest);
     });
 
     it('stores every field exactly as the fixtures have it (codes, dates, requester, reasons, raw dosage)', async () => {
-      const rows = new Map((await withSql(db.url, (sql) => sql('select * from clinical.medication_request'))).map((row) => [row.id, row]));
+      const rows = new Map((await withSql(chart.db.url, (sql) => sql('select * from clinical.medication_request'))).map((row) => [row.id, row]));
       let checked = 0;
-      for (const source of charts.flatMap((c) => c.of<FhirMedicationRequest>('MedicationRequest').map((r) => ({ r, c })))) {
+      for (const source of fixtureCharts().flatMap((c) => c.of<FhirMedicationRequest>('MedicationRequest').map((r) => ({ r, c })))) {
         const expected = expectedNode(source.r, source.c);
         const row = rows.get(expected.id);
         expect({
@@ -204,29 +122,27 @@ describe('clinical subgraph: medication requests', () => {
             ] } },
         ],
       };
-      await importBundles((importer) => importer.importBundle(bundle, 'dosage.json'));
+      await chart.importBundle(bundle, 'dosage.json');
       const patientId = resourceId('Patient', patientFhirId);
-      const { medicationRequest: first } = await callOk(BY_ID, { id: ids[0] }, patientUser(patientId));
+      const { medicationRequest: first } = await graphqlOk(BY_ID, { id: ids[0] }, patientUser(patientId));
       expect(first).toMatchObject({
         status: 'ON_HOLD', intent: 'PLAN', authoredOn: '2020-05-01T08:15:00.000Z', dosageText: 'One tablet every morning',
         code: { system: RXNORM, code: '197361', display: 'Amlodipine 5 MG Oral Tablet' },
         reasons: [{ system: 'http://snomed.info/sct', code: '59621000', display: 'Essential hypertension' }],
         reasonRecordIds: [], requester: null, organization: { id: organizationId }, encounter: { id: encounterFhirId },
       });
-      const { medicationRequest: second } = await callOk(BY_ID, { id: ids[1] }, patientUser(patientId));
+      const { medicationRequest: second } = await graphqlOk(BY_ID, { id: ids[1] }, patientUser(patientId));
       expect(second).toMatchObject({ status: 'DRAFT', intent: 'PROPOSAL', authoredOn: '2020-05-01T10:00:00.000Z', dosageText: '2 tablet 3 times a day as needed for pain; then at bedtime' });
     });
 
     it('rejects a bundle with a MedicationRequest status outside FHIR, naming the field, and imports nothing of it', async () => {
-      const source = charts.find((c) => c.of('MedicationRequest').length > 0 && c.of('MedicationRequest').length < 10)!;
-      const before = await withSql(db.url, (sql) => sql('select id, status, updated_at from clinical.medication_request order by id'));
-      const bundle = JSON.parse(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: source.resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })) }));
-      const bad = bundle.entry.filter((e: any) => e.resource.resourceType === 'MedicationRequest').at(-1);
-      bad.resource.status = 'paused';
-      const error = await importBundles((importer) => importer.importBundle(bundle, 'bad-status.json')).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(BundleError);
-      expect((error as Error).message).toContain('MedicationRequest.status');
-      expect(await withSql(db.url, (sql) => sql('select id, status, updated_at from clinical.medication_request order by id'))).toEqual(before);
+      const source = fixtureCharts().find((c) => c.of('MedicationRequest').length > 0 && c.of('MedicationRequest').length < 10)!;
+      const before = await withSql(chart.db.url, (sql) => sql('select id, status, updated_at from clinical.medication_request order by id'));
+      const bundle = structuredClone(source.bundle);
+      const bad = bundle.entry!.filter((e) => e.resource!.resourceType === 'MedicationRequest').at(-1)!.resource as FhirMedicationRequest;
+      (bad as { status: string }).status = 'paused';
+      await chart.expectImportRefused(bundle, 'MedicationRequest.status');
+      expect(await withSql(chart.db.url, (sql) => sql('select id, status, updated_at from clinical.medication_request order by id'))).toEqual(before);
     });
   });
 
@@ -249,8 +165,8 @@ describe('clinical subgraph: medication requests', () => {
   describe('reads', () => {
     it("lists the patient's requests newest first, page by page without repeats, each exactly as in the fixture", async () => {
       expect(subjectRequests.length).toBeGreaterThan(5);
-      const { nodes, pages } = await allPages(async (after) => requestsOf(subject.patientId, { first: 4, after }));
-      expect(pages).toBe(Math.ceil(subjectRequests.length / 4));
+      const { nodes, pages } = await requests.all(subject.patientId, { first: 4 });
+      expect(pages).toHaveLength(Math.ceil(subjectRequests.length / 4));
       expect(nodes.map((n) => n.id)).toEqual([...new Set(nodes.map((n) => n.id))]);
       const expected = subjectRequests.map((r) => expectedNode(r, subject)).sort(newestFirst);
       expect(nodes.map(({ createdAt, updatedAt, ...rest }) => rest)).toEqual(expected);
@@ -287,49 +203,44 @@ describe('clinical subgraph: medication requests', () => {
     it('lists active medications only, newest first, paginated', async () => {
       const active = subjectRequests.filter((r) => r.status === 'active').map((r) => expectedNode(r, subject)).sort(newestFirst);
       expect(active.length).toBeGreaterThan(1);
-      const { nodes, pages } = await allPages(async (after) => (await callOk(ACTIVE, { id: subject.patientId, first: 1, after }, physician))._entities[0].activeMedications);
-      expect(pages).toBe(active.length);
+      const { nodes, pages } = await activeMedications.all(subject.patientId, { first: 1 });
+      expect(pages).toHaveLength(active.length);
       expect(nodes).toEqual(active.map((n) => ({ id: n.id, status: 'ACTIVE', authoredOn: n.authoredOn })));
     });
 
     it('answers medicationRequest(id) and _entities for a visible record, and null for unknown ids', async () => {
       const source = subjectRequests[0];
       const expected = expectedNode(source, subject);
-      const { medicationRequest } = await callOk(BY_ID, { id: expected.id }, physician);
+      const { medicationRequest } = await graphqlOk(BY_ID, { id: expected.id }, physician);
       expect(medicationRequest).toMatchObject(expected);
-      const { medicationRequest: missing } = await callOk(BY_ID, { id: randomUUID() }, physician);
+      const { medicationRequest: missing } = await graphqlOk(BY_ID, { id: randomUUID() }, physician);
       expect(missing).toBeNull();
-      const data = await callOk(`query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on MedicationRequest { id code { code } } } }`, {
-        reps: [{ __typename: 'MedicationRequest', id: expected.id }, { __typename: 'MedicationRequest', id: randomUUID() }, { __typename: 'MedicationRequest', id: 'nope' }],
-      }, physician);
-      expect(data._entities).toEqual([{ id: expected.id, code: { code: expected.code.code } }, null, null]);
+      expect(await chart.references('MedicationRequest', [expected.id, randomUUID(), 'nope'], 'id code { code }')).toEqual([{ id: expected.id, code: { code: expected.code.code } }, null, null]);
     });
 
     it('lets the patient read their own requests, nobody else', async () => {
       const own = patientUser(subject.patientId);
       expect((await requestsOf(subject.patientId, { first: 1 }, own)).totalCount).toBe(subjectRequests.length);
-      const other = charts.find((c) => c.patientId !== subject.patientId)!;
+      const other = fixtureCharts().find((c) => c.patientId !== subject.patientId)!;
       expect(await requestsOf(subject.patientId, {}, patientUser(other.patientId))).toBeNull();
     });
 
     it('answers a hidden patient like an unknown one (null list, null record), and audits the refusal', async () => {
-      const outsider = staff('physician', await insertOrganization(db.url));
+      const outsider = staff('physician', await insertOrganization(chart.db.url));
       expect(await requestsOf(subject.patientId, {}, outsider)).toBeNull();
       expect(await requestsOf(randomUUID(), {}, outsider)).toBeNull();
       const id = resourceId('MedicationRequest', subjectRequests[0].id!);
-      expect((await callOk(BY_ID, { id }, outsider)).medicationRequest).toBeNull();
+      expect((await graphqlOk(BY_ID, { id }, outsider)).medicationRequest).toBeNull();
       const billing = staff('billing', subject.organizationIds[0]);
-      expect((await callOk(BY_ID, { id }, billing)).medicationRequest).toBeNull();
-      const rows = await auditRows(subject.patientId, outsider.userId);
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.every((row) => row.outcome === 'denied' && row.record_types.includes('MedicationRequest'))).toBe(true);
+      expect((await graphqlOk(BY_ID, { id }, billing)).medicationRequest).toBeNull();
+      expectOnlyDenied(await chart.auditRows({ patientId: subject.patientId, actorId: outsider.userId }), 'MedicationRequest');
     });
 
     it("audits a list read as one 'read' row naming MedicationRequest", async () => {
       const reader = staff('physician', subject.organizationIds[0]);
       const list = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { medicationRequests(first: 3) { edges { node { id } } } } } }`;
-      expect((await callOk(list, { id: subject.patientId }, reader))._entities[0].medicationRequests.edges).toHaveLength(3);
-      expect(await auditRows(subject.patientId, reader.userId)).toEqual([
+      expect((await graphqlOk(list, { id: subject.patientId }, reader))._entities[0].medicationRequests.edges).toHaveLength(3);
+      expect(await chart.auditRows({ patientId: subject.patientId, actorId: reader.userId })).toEqual([
         { action: 'read', outcome: 'success', record_types: ['MedicationRequest'], purpose: 'treatment', detail: { records: 3 } },
       ]);
     });
@@ -339,7 +250,7 @@ describe('clinical subgraph: medication requests', () => {
     let organizationId: string;
     let prescriber: ReturnType<typeof staff>;
     beforeAll(async () => {
-      organizationId = await insertOrganization(db.url);
+      organizationId = await insertOrganization(chart.db.url);
       prescriber = staff('physician', organizationId);
     });
     const input = (patientId: string, extra: Record<string, unknown> = {}) => ({
@@ -350,9 +261,9 @@ describe('clinical subgraph: medication requests', () => {
     });
 
     it("writes an active order at the caller's organization, with an audit row naming the prescriber; it leads the active list", async () => {
-      const patientId = await insertPatient(db.url, [organizationId]);
+      const patientId = await insertPatient(chart.db.url, [organizationId]);
       const before = Date.now();
-      const { prescribeMedication: written } = await callOk(PRESCRIBE, {
+      const { prescribeMedication: written } = await graphqlOk(PRESCRIBE, {
         input: input(patientId, { reasons: [{ system: 'http://snomed.info/sct', code: '59621000', display: 'Essential hypertension' }] }),
       }, prescriber);
       expect(written).toMatchObject({
@@ -362,23 +273,22 @@ describe('clinical subgraph: medication requests', () => {
         requester: null, encounter: null, organization: { id: organizationId }, patient: { id: patientId },
       });
       expect(new Date(written.authoredOn).getTime()).toBeGreaterThanOrEqual(before - 1000);
-      const [row] = await withSql(db.url, (sql) => sql('select dosage, code_value from clinical.medication_request where id = $1', [written.id]));
+      const [row] = await withSql(chart.db.url, (sql) => sql('select dosage, code_value from clinical.medication_request where id = $1', [written.id]));
       expect(row).toEqual({ dosage: [{ text: 'One tablet by mouth every morning' }], code_value: '314076' });
-      expect((await auditRows(patientId, prescriber.userId)).filter((r) => r.action === 'write')).toEqual([
+      expect(await chart.auditRows({ patientId, actorId: prescriber.userId, action: 'write' })).toEqual([
         { action: 'write', outcome: 'success', record_types: ['MedicationRequest'], purpose: 'treatment', detail: { operation: 'create' } },
       ]);
-      const active = (await callOk(ACTIVE, { id: patientId }, prescriber))._entities[0].activeMedications;
+      const active = await activeMedications.page(patientId, {}, prescriber);
       expect(active.edges.map((e: any) => e.node.id)).toEqual([written.id]);
     });
 
     it('accepts an encounter of the same patient, and refuses one of another patient (NOT_FOUND encounterId)', async () => {
-      const patientId = await insertPatient(db.url, [organizationId]);
-      const record = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id } }`;
-      const encounterId = (await callOk(record, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-01-01T00:00:00Z' } }, prescriber)).recordEncounter.id;
-      const { prescribeMedication } = await callOk(PRESCRIBE, { input: input(patientId, { encounterId }) }, prescriber);
+      const patientId = await insertPatient(chart.db.url, [organizationId]);
+      const encounterId = await chart.recordEncounter(patientId, organizationId, { principal: prescriber });
+      const { prescribeMedication } = await graphqlOk(PRESCRIBE, { input: input(patientId, { encounterId }) }, prescriber);
       expect(prescribeMedication.encounter).toEqual({ id: encounterId });
-      const otherPatient = await insertPatient(db.url, [organizationId]);
-      const response = await call(PRESCRIBE, { input: input(otherPatient, { encounterId }) }, prescriber);
+      const otherPatient = await insertPatient(chart.db.url, [organizationId]);
+      const response = await graphql(PRESCRIBE, { input: input(otherPatient, { encounterId }) }, prescriber);
       expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'encounterId' });
       expect(await rowsOf(otherPatient)).toBe(0);
     });
@@ -397,34 +307,30 @@ describe('clinical subgraph: medication requests', () => {
         ['an encounterId that is not a UUID', { encounterId: 'e-1' }, 'encounterId'],
       ];
       it.each(cases)('%s', async (_name, change, field) => {
-        const patientId = await insertPatient(db.url, [organizationId]);
-        const response = await call(PRESCRIBE, { input: { ...input(patientId), ...change } }, prescriber);
+        const patientId = await insertPatient(chart.db.url, [organizationId]);
+        const response = await graphql(PRESCRIBE, { input: { ...input(patientId), ...change } }, prescriber);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
         expect(await rowsOf(patientId)).toBe(0);
       });
 
       it('accepts exactly 1000 characters of dosage text', async () => {
-        const patientId = await insertPatient(db.url, [organizationId]);
-        const { prescribeMedication } = await callOk(PRESCRIBE, { input: input(patientId, { dosageText: 'y'.repeat(1000) }) }, prescriber);
+        const patientId = await insertPatient(chart.db.url, [organizationId]);
+        const { prescribeMedication } = await graphqlOk(PRESCRIBE, { input: input(patientId, { dosageText: 'y'.repeat(1000) }) }, prescriber);
         expect(prescribeMedication.dosageText).toHaveLength(1000);
       });
     });
 
     it('lets physicians and nurses prescribe, nobody else (FORBIDDEN, nothing written)', async () => {
-      const patientId = await insertPatient(db.url, [organizationId]);
-      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), staff('compliance', organizationId), patientUser(patientId)]) {
-        const response = await call(PRESCRIBE, { input: input(patientId) }, principal);
-        expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      }
+      const patientId = await insertPatient(chart.db.url, [organizationId]);
+      await expectRefusedFor(nonClinicalRoles(organizationId, patientId), (principal) => graphql(PRESCRIBE, { input: input(patientId) }, principal), 'FORBIDDEN');
       expect(await rowsOf(patientId)).toBe(0);
-      await callOk(PRESCRIBE, { input: input(patientId) }, staff('nurse', organizationId));
+      await graphqlOk(PRESCRIBE, { input: input(patientId) }, staff('nurse', organizationId));
       expect(await rowsOf(patientId)).toBe(1);
     });
 
     it('answers a hidden or unknown patient with NOT_FOUND on patientId, and writes nothing', async () => {
-      const hidden = await insertPatient(db.url, [await insertOrganization(db.url)]);
-      for (const patientId of [hidden, randomUUID()]) {
-        const response = await call(PRESCRIBE, { input: input(patientId) }, prescriber);
+      for (const patientId of await chart.hiddenAndUnknownPatients()) {
+        const response = await graphql(PRESCRIBE, { input: input(patientId) }, prescriber);
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
         expect(await rowsOf(patientId)).toBe(0);
       }

@@ -1,92 +1,53 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { accessDecisionsUrl, ASSERTION_HEADER, createLogger, createRequestContext, remoteAccessPolicy, resourceId, type RunningSubgraph } from '@caregraph/platform';
-import type { AllergyIntolerance as FhirAllergy, Bundle, Encounter as FhirEncounter } from '@medplum/fhirtypes';
-import { createImporter } from '@caregraph/tools';
+import { resourceId, type Principal } from '@caregraph/platform';
+import type { AllergyIntolerance as FhirAllergy } from '@medplum/fhirtypes';
 import { bundleViewOf } from '../../../../../test/support/bundle-view';
-import { createTestDatabase } from '../../../../../test/support/database';
-import { insertOrganization, insertPatient, patientUser, staff, withSql, type UserPrincipal } from '../../../../../test/support/principals';
-import { assertionHeaders, graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../../test/support/services';
-import { patientsSubgraph } from '../../../../patients/src/subgraph';
-import { createClinicalContext } from '../../context';
-import { clinicalSubgraph } from '../../subgraph';
+import { expectRefusedFor, nonClinicalRoles, useChartServices, type ChartRecordRef } from '../../../../../test/support/chart-services';
+import { insertOrganization, insertPatient, patientUser, staff, type UserPrincipal } from '../../../../../test/support/principals';
+import {
+  chartOfPatient, FIXTURE_FILES, isoDateTime, latestProviderOf, patientWithMost, refId, resourcesOf, withResources,
+} from '../../../../../test/support/synthea';
 import { AllergyIntolerance } from './allergy.entity';
 import { allergyData } from './allergy.fhir';
 import { allergiesByEncounter } from './allergy.service';
 
-const FIXTURES = path.resolve(__dirname, '../../../../../../shared/fixtures/synthea');
-const FILES = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
-const ref = (reference: string | undefined) => reference!.replace('urn:uuid:', '').toLowerCase();
-
-const bundles = FILES.map((file) => JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Bundle);
-const resourcesOf = (bundle: Bundle) => bundle.entry!.map((entry) => entry.resource!);
-const all = <T>(type: string) => bundles.flatMap((bundle) => resourcesOf(bundle).filter((r) => r.resourceType === type)) as T[];
-const fixtureAllergies = all<FhirAllergy>('AllergyIntolerance');
-const allergiesOf = (patientId: string) => fixtureAllergies.filter((a) => ref(a.patient.reference) === patientId);
+const fixtureAllergies = resourcesOf<FhirAllergy>('AllergyIntolerance');
+const allergiesOf = (patientId: string) => fixtureAllergies.filter((a) => refId(a.patient.reference) === patientId);
 // the fixture patient with the most allergies
-const patientId = [...new Set(fixtureAllergies.map((a) => ref(a.patient.reference)))].sort((a, b) => allergiesOf(b).length - allergiesOf(a).length)[0];
+const patientId = patientWithMost('AllergyIntolerance');
 const theirs = allergiesOf(patientId);
-const bundleOf = (id: string) => bundles.find((b) => resourcesOf(b).some((r) => r.id === id))!;
+const theirChart = chartOfPatient(patientId);
 /** Synthea's AllergyIntolerance has no encounter: it comes from the bundle's latest encounter's provider. */
-const latestProviderOf = (bundle: Bundle) => {
-  const encounters = resourcesOf(bundle).filter((r) => r.resourceType === 'Encounter') as FhirEncounter[];
-  return ref([...encounters].sort((a, b) => b.period!.start!.localeCompare(a.period!.start!))[0].serviceProvider!.reference);
-};
-const iso = (value: string | undefined) => (value ? new Date(value).toISOString() : null);
+const providerOfAllergy = (allergy: FhirAllergy) => latestProviderOf(chartOfPatient(refId(allergy.patient.reference)));
+// of the organization the imported allergies came from
+const physician = staff('physician', latestProviderOf(theirChart));
 
 const ALLERGY_FIELDS = `id code { system code display } clinicalStatus verificationStatus type categories criticality
   reactions { manifestations { system code display } severity } onsetAt recordedAt patient { id } organization { id } encounter { id }`;
-const PATIENT_ALLERGIES = `query ($id: ID!, $first: Int, $after: String, $clinicalStatus: AllergyIntoleranceClinicalStatus, $category: AllergyIntoleranceCategory, $code: String, $organizationId: ID) {
-  _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient {
-    allergies(first: $first, after: $after, clinicalStatus: $clinicalStatus, category: $category, code: $code, organizationId: $organizationId) {
-      totalCount edges { node { id recordedAt clinicalStatus categories } } pageInfo { hasNextPage endCursor } } } } }`;
 const RECORD = `mutation ($input: RecordAllergyIntoleranceInput!) { recordAllergyIntolerance(input: $input) { ${ALLERGY_FIELDS} } }`;
 
 describe('clinical subgraph: allergies and intolerances', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let service: RunningSubgraph;
-  let physician: UserPrincipal; // of the organization the imported allergies came from
-  let created = 0;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('allergies');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    service = await startTestSubgraph(clinicalSubgraph, db.url);
-    const importer = await createImporter({ databaseUrl: db.url, logger: createLogger('import', 'silent') });
-    try {
-      for (const file of FILES) created += (await importer.importFile(path.join(FIXTURES, file))).types.AllergyIntolerance?.created ?? 0;
-    } finally {
-      await importer.close();
-    }
-    physician = staff('physician', latestProviderOf(bundleOf(theirs[0].id!)));
-  }, 180_000);
-  afterAll(async () => {
-    await service?.close();
-    await patients?.close();
-    await db?.drop();
-  });
-
-  const allergiesPage = async (id: string, args: Record<string, unknown> = {}, principal: UserPrincipal = physician) =>
-    (await callOk(service.url, PATIENT_ALLERGIES, { id, first: 100, ...args }, { principal }))._entities[0].allergies;
+  const chart = useChartServices('allergies', { principal: () => physician });
+  const { graphql, graphqlOk } = chart;
+  const allergies = chart.patientList('allergies', 'id recordedAt clinicalStatus categories',
+    { clinicalStatus: 'AllergyIntoleranceClinicalStatus', category: 'AllergyIntoleranceCategory' }, { first: 100 });
+  const allergiesPage = allergies.page;
 
   describe('FHIR import', () => {
     it('creates one row per fixture AllergyIntolerance across all 17 bundles', async () => {
-      expect(FILES).toHaveLength(17);
+      expect(FIXTURE_FILES).toHaveLength(17);
       expect(fixtureAllergies.length).toBeGreaterThan(20);
-      expect(created).toBe(fixtureAllergies.length);
-      expect(await service.orm.em.fork().count(AllergyIntolerance, {})).toBe(fixtureAllergies.length);
+      await chart.expectEveryFixtureImported('AllergyIntolerance', AllergyIntolerance);
     });
 
     it('keeps substance, statuses, type, categories, criticality and dates exactly as the bundle has them', async () => {
-      const rows = new Map((await service.orm.em.fork().find(AllergyIntolerance, {})).map((row) => [row.id, row]));
+      const rows = new Map((await chart.em().find(AllergyIntolerance, {})).map((row) => [row.id, row]));
       for (const source of fixtureAllergies) {
         const coding = source.code!.coding![0];
         expect(rows.get(resourceId('AllergyIntolerance', source.id!))).toMatchObject({
-          patientId: ref(source.patient.reference),
+          patientId: refId(source.patient.reference),
           encounterId: null,
-          organizationId: latestProviderOf(bundleOf(source.id!)),
+          organizationId: providerOfAllergy(source),
           code: { system: coding.system, code: coding.code, display: coding.display },
           codeValue: coding.code,
           clinicalStatus: source.clinicalStatus!.coding![0].code,
@@ -102,7 +63,7 @@ describe('clinical subgraph: allergies and intolerances', () => {
     });
 
     it('keeps reactions (manifestations and severity) and the onset, and sorts by the onset when no recorded date is given', () => {
-      const view = bundleViewOf(resourcesOf(bundleOf(theirs[0].id!)));
+      const view = bundleViewOf(theirChart.bundle.entry!.map((entry) => entry.resource!));
       const data = allergyData({
         ...theirs[0], recordedDate: undefined, onsetDateTime: '2001-02-03',
         category: ['medication', 'biologic', 'medication'],
@@ -132,33 +93,20 @@ describe('clinical subgraph: allergies and intolerances', () => {
       ['no recorded date and no onset', { recordedDate: undefined }, 'AllergyIntolerance.recordedDate'],
     ];
     it.each(broken)('refuses a bundle with %s, naming the field, and imports nothing of it', async (_label, change, field) => {
-      const bundle = bundleOf(theirs[0].id!);
       const fresh = { ...theirs[0], id: randomUUID() };
       const bad = { ...theirs[0], id: randomUUID(), ...change };
-      const changed = { ...bundle, entry: [...bundle.entry!, { fullUrl: `urn:uuid:${fresh.id}`, resource: fresh }, { fullUrl: `urn:uuid:${bad.id}`, resource: bad }] };
-      const importer = await createImporter({ databaseUrl: db.url, logger: createLogger('import', 'silent') });
-      try {
-        await expect(importer.importBundle(changed, 'broken.json')).rejects.toMatchObject({ cause: { extensions: { code: 'BAD_USER_INPUT', field } } });
-      } finally {
-        await importer.close();
-      }
-      expect(await service.orm.em.fork().count(AllergyIntolerance, {})).toBe(fixtureAllergies.length);
+      await chart.expectImportRefused(withResources(theirChart.bundle, fresh, bad), field);
+      expect(await chart.em().count(AllergyIntolerance, {})).toBe(fixtureAllergies.length);
     });
   });
 
   describe('reads', () => {
     it("lists the patient's allergies newest recorded first, and pages through them without repeats", async () => {
       expect(theirs.length).toBeGreaterThan(2);
-      const seen: any[] = [];
-      let after: string | null = null;
-      do {
-        const page: any = await allergiesPage(patientId, { first: 2, after });
-        expect(page.totalCount).toBe(theirs.length);
-        seen.push(...page.edges.map((e: any) => e.node));
-        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-      } while (after);
+      const { nodes: seen, pages } = await allergies.all(patientId, { first: 2 });
+      for (const page of pages) expect(page.totalCount).toBe(theirs.length);
       expect(seen.map((a) => a.id).sort()).toEqual(theirs.map((a) => a.id!.toLowerCase()).sort());
-      expect(seen.map((a) => a.recordedAt)).toEqual(theirs.map((a) => iso(a.recordedDate)).sort().reverse());
+      expect(seen.map((a) => a.recordedAt)).toEqual(theirs.map((a) => isoDateTime(a.recordedDate)).sort().reverse());
     });
 
     it('filters by clinical status, category, code and organization', async () => {
@@ -178,7 +126,7 @@ describe('clinical subgraph: allergies and intolerances', () => {
     it('serves one allergy by id and as a federated reference', async () => {
       const source = theirs[0];
       const id = source.id!.toLowerCase();
-      const { allergyIntolerance } = await callOk(service.url, `query ($id: ID!) { allergyIntolerance(id: $id) { ${ALLERGY_FIELDS} } }`, { id }, { principal: physician });
+      const { allergyIntolerance } = await graphqlOk(`query ($id: ID!) { allergyIntolerance(id: $id) { ${ALLERGY_FIELDS} } }`, { id });
       expect(allergyIntolerance).toEqual({
         id,
         code: source.code!.coding![0],
@@ -189,22 +137,18 @@ describe('clinical subgraph: allergies and intolerances', () => {
         criticality: 'LOW',
         reactions: [],
         onsetAt: null,
-        recordedAt: iso(source.recordedDate),
+        recordedAt: isoDateTime(source.recordedDate),
         patient: { id: patientId },
         organization: { id: physician.organizationId },
         encounter: null,
       });
-      const { _entities } = await callOk(service.url, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on AllergyIntolerance { id } } }`, {
-        reps: [{ __typename: 'AllergyIntolerance', id }, { __typename: 'AllergyIntolerance', id: randomUUID() }],
-      }, { principal: physician });
-      expect(_entities).toEqual([{ id }, null]);
+      expect(await chart.references('AllergyIntolerance', [id, randomUUID()], 'id')).toEqual([{ id }, null]);
     });
 
     it('hides them from whoever may not see the clinical record, exactly like unknown ones', async () => {
-      const id = theirs[0].id!.toLowerCase();
-      for (const principal of [staff('physician', await insertOrganization(db.url)), staff('billing', physician.organizationId!), patientUser(randomUUID())]) {
-        expect((await callOk(service.url, `query ($id: ID!) { allergyIntolerance(id: $id) { id } }`, { id }, { principal })).allergyIntolerance).toBeNull();
-        expect(await allergiesPage(patientId, {}, principal)).toBeNull();
+      const allergy: ChartRecordRef = { typename: 'AllergyIntolerance', id: theirs[0].id!, patientId, byId: 'allergyIntolerance', list: 'allergies' };
+      for (const principal of await chart.strangers(physician.organizationId!)) {
+        expect(await chart.seenBy(principal, allergy)).toEqual({ byId: null, entity: null, list: null });
       }
       expect((await allergiesPage(patientId, {}, patientUser(patientId))).totalCount).toBe(theirs.length);
       expect(await allergiesPage(randomUUID())).toBeNull();
@@ -215,11 +159,11 @@ describe('clinical subgraph: allergies and intolerances', () => {
     let organizationId: string;
     let clinician: UserPrincipal;
     beforeAll(async () => {
-      organizationId = await insertOrganization(db.url);
+      organizationId = await insertOrganization(chart.db.url);
       clinician = staff('physician', organizationId);
     });
-    const record = (input: Record<string, unknown>, principal: UserPrincipal = clinician) => call(service.url, RECORD, { input }, { principal });
-    const rowsOf = (id: string) => service.orm.em.fork().count(AllergyIntolerance, { patientId: id });
+    const record = (input: Record<string, unknown>, principal: Principal = clinician) => graphql(RECORD, { input }, principal);
+    const rowsOf = (id: string) => chart.em().count(AllergyIntolerance, { patientId: id });
     const valid = (id: string) => ({
       patientId: id,
       code: { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7980', display: 'Penicillin G' },
@@ -233,7 +177,7 @@ describe('clinical subgraph: allergies and intolerances', () => {
     });
 
     it("records an allergy for the caller's organization, with its reactions, and files it under each category", async () => {
-      const id = await insertPatient(db.url, [organizationId]);
+      const id = await insertPatient(chart.db.url, [organizationId]);
       const { data, errors } = await record(valid(id));
       expect(errors).toBeUndefined();
       expect(data!.recordAllergyIntolerance).toMatchObject({
@@ -250,17 +194,14 @@ describe('clinical subgraph: allergies and intolerances', () => {
       expect(await ids({ category: 'ENVIRONMENT' })).toEqual([both.id]);
       expect(await ids({ category: 'MEDICATION' })).toEqual([data!.recordAllergyIntolerance.id]);
       expect(await ids({ category: 'BIOLOGIC' })).toEqual([]);
-      const writes = await withSql(db.url, (sql) => sql(`select record_types, detail from audit.event where patient_id = $1 and action = 'write'`, [id]));
-      expect(writes).toEqual([
-        { record_types: ['AllergyIntolerance'], detail: { operation: 'create' } },
-        { record_types: ['AllergyIntolerance'], detail: { operation: 'create' } },
-      ]);
+      const write = { action: 'write', outcome: 'success', record_types: ['AllergyIntolerance'], purpose: 'treatment', detail: { operation: 'create' } };
+      expect(await chart.auditRows({ patientId: id, action: 'write' })).toEqual([write, write]);
     });
 
     describe('rejects bad input with BAD_USER_INPUT naming the field, and writes nothing', () => {
       let id: string;
       beforeAll(async () => {
-        id = await insertPatient(db.url, [organizationId]);
+        id = await insertPatient(chart.db.url, [organizationId]);
       });
       const cases: [string, Record<string, unknown>, string][] = [
         ['a substance code system other than SNOMED CT or RxNorm', { code: { system: 'http://hl7.org/fhir/sid/cvx', code: '140' } }, 'code.system'],
@@ -286,36 +227,25 @@ describe('clinical subgraph: allergies and intolerances', () => {
     });
 
     it('lets only physicians and nurses record allergies (FORBIDDEN otherwise), and a hidden patient is NOT_FOUND', async () => {
-      const id = await insertPatient(db.url, [organizationId]);
-      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), patientUser(id)]) {
-        expect((await record(valid(id), principal)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      }
+      const id = await insertPatient(chart.db.url, [organizationId]);
+      await expectRefusedFor(nonClinicalRoles(organizationId, id), (principal) => record(valid(id), principal), 'FORBIDDEN');
       expect(await rowsOf(id)).toBe(0);
       expect((await record(valid(id), staff('nurse', organizationId))).errors).toBeUndefined();
       expect(await rowsOf(id)).toBe(1);
-      const hidden = await insertPatient(db.url, [await insertOrganization(db.url)]);
+      const [hidden] = await chart.hiddenAndUnknownPatients();
       expect((await record(valid(hidden))).errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
       expect(await rowsOf(hidden)).toBe(0);
     });
 
     it("batches allergies per encounter (DataLoader), leaving out those of patients the caller may not see", async () => {
-      const id = await insertPatient(db.url, [organizationId]);
-      const ENCOUNTER = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id } }`;
-      const encounterId = (await callOk(service.url, ENCOUNTER, { input: { patientId: id, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: '2024-01-01T00:00:00Z' } }, { principal: clinician })).recordEncounter.id;
+      const id = await insertPatient(chart.db.url, [organizationId]);
+      const encounterId = await chart.recordEncounter(id, organizationId, { principal: clinician });
       const first = (await record({ ...valid(id), encounterId })).data!.recordAllergyIntolerance;
       const second = (await record({ ...valid(id), encounterId })).data!.recordAllergyIntolerance;
       expect(first.encounter).toEqual({ id: encounterId });
-      const contextFor = async (principal: UserPrincipal) => {
-        const assertion = (await assertionHeaders(service.url, principal))[ASSERTION_HEADER];
-        const requestId = randomUUID();
-        return createClinicalContext(createRequestContext({
-          service: 'clinical', em: service.orm.em.fork(), principal, log: createLogger('test', 'silent'), requestId,
-          policy: remoteAccessPolicy(accessDecisionsUrl(patients.url), { assertion, requestId }),
-        }));
-      };
-      const mine = await allergiesByEncounter(await contextFor(clinician)).loadMany([encounterId, randomUUID()]);
+      const mine = await allergiesByEncounter(await chart.contextFor(clinician)).loadMany([encounterId, randomUUID()]);
       expect(mine).toEqual([[expect.objectContaining({ id: second.id }), expect.objectContaining({ id: first.id })], []]);
-      const outsider = await allergiesByEncounter(await contextFor(staff('physician', await insertOrganization(db.url)))).load(encounterId);
+      const outsider = await allergiesByEncounter(await chart.contextFor(staff('physician', await insertOrganization(chart.db.url)))).load(encounterId);
       expect(outsider).toEqual([]);
     });
   });

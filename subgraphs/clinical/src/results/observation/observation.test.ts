@@ -1,87 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import {
-  accessDecisionsUrl, ASSERTION_HEADER, createLogger, createRequestContext, remoteAccessPolicy, type Principal, type RunningSubgraph,
-} from '@caregraph/platform';
-import { createImporter, type ImportSummary } from '@caregraph/tools';
-import type { Bundle, Encounter as FhirEncounter, Observation as FhirObservation } from '@medplum/fhirtypes';
-import { createTestDatabase } from '../../../../../test/support/database';
-import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql, type UserPrincipal } from '../../../../../test/support/principals';
-import { assertionHeaders, graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../../test/support/services';
+import type { Principal } from '@caregraph/platform';
+import type { Encounter as FhirEncounter, Observation as FhirObservation } from '@medplum/fhirtypes';
+import { expectRefusedFor, nonClinicalRoles, useChartServices, type ChartRecordRef } from '../../../../../test/support/chart-services';
+import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql } from '../../../../../test/support/principals';
 import { countStatements } from '../../../../../test/support/statements';
-import { patientsSubgraph } from '../../../../patients/src/subgraph';
-import { clinicalSubgraph } from '../../subgraph';
+import { fixtureChart, providerOf, refId, resourcesOf } from '../../../../../test/support/synthea';
 import { Observation } from './observation.entity';
 import { observationsByEncounter } from './observation.loaders';
 
-const FIXTURES = path.resolve(__dirname, '../../../../../../shared/fixtures/synthea');
-const FILES = readdirSync(FIXTURES).filter((file) => file.endsWith('.json')).sort();
-const BUNDLES = FILES.map((file) => JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Bundle);
 /** The patient of most tests: 414 observations (15 blood pressures, vitals Synthea files as "vital-sign") from 3 organizations. */
-const MAIN = FILES.findIndex((file) => file.startsWith('Coleman_Ortiz'));
+const MAIN = fixtureChart('Coleman_Ortiz');
 
-const resourcesOf = <T>(bundle: Bundle, type: string): T[] => (bundle.entry ?? []).map((entry) => entry.resource!).filter((r) => r.resourceType === type) as T[];
-const refId = (reference: string | undefined) => reference!.replace('urn:uuid:', '').toLowerCase();
-
-const ALL_OBSERVATIONS = BUNDLES.flatMap((bundle) => resourcesOf<FhirObservation>(bundle, 'Observation'));
-const mainObservations = resourcesOf<FhirObservation>(BUNDLES[MAIN], 'Observation');
-const mainEncounters = resourcesOf<FhirEncounter>(BUNDLES[MAIN], 'Encounter');
-const mainPatientId = resourcesOf<{ id: string }>(BUNDLES[MAIN], 'Patient')[0].id.toLowerCase();
+const ALL_OBSERVATIONS = resourcesOf<FhirObservation>('Observation');
+const mainObservations = MAIN.of<FhirObservation>('Observation');
+const mainEncounters = MAIN.of<FhirEncounter>('Encounter');
+const mainPatientId = MAIN.patientId;
 const codeOf = (observation: FhirObservation) => observation.code.coding![0].code!;
 const isVital = (observation: FhirObservation) => ['vital-signs', 'vital-sign'].includes(observation.category![0].coding![0].code!);
 const newestFirst = (a: FhirObservation, b: FhirObservation) => b.effectiveDateTime!.localeCompare(a.effectiveDateTime!) || a.id!.localeCompare(b.id!);
+// a physician of one of the organizations the main patient was seen at (registered there by the import)
+const organizationId = MAIN.organizationIds[0];
+const physician = staff('physician', organizationId);
 
 describe('clinical subgraph: observations', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
-  let service: RunningSubgraph;
-  let summary: ImportSummary;
-  // a physician of one of the organizations the main patient was seen at (registered there by the import)
-  let physician: UserPrincipal;
-  let organizationId: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('observations');
-    patients = await startTestSubgraph(patientsSubgraph, db.url); // the access policy clinical asks
-    service = await startTestSubgraph(clinicalSubgraph, db.url);
-    const importer = await createImporter({ databaseUrl: db.url, logger: createLogger('import', 'silent') });
-    try {
-      summary = await importer.importAll(FILES.map((file) => ({ file: path.join(FIXTURES, file) })));
-    } finally {
-      await importer.close();
-    }
-    organizationId = refId(mainEncounters[0].serviceProvider!.reference);
-    physician = staff('physician', organizationId);
-  }, 240_000);
-  afterAll(async () => {
-    await service?.close();
-    await patients?.close();
-    await db?.drop();
-  });
-
-  const graphql = (query: string, variables: Record<string, unknown> = {}, principal: Principal = physician) => call(service.url, query, variables, { principal });
-  const graphqlOk = (query: string, variables: Record<string, unknown> = {}, principal: Principal = physician) => callOk(service.url, query, variables, { principal });
-
-  const LIST = `query ($id: ID!, $first: Int, $after: String, $status: ObservationStatus, $category: ObservationCategory, $code: String, $from: DateTimeISO, $to: DateTimeISO, $organizationId: ID) {
-    _entities(representations: [{ __typename: "Patient", id: $id }]) {
-      ... on Patient { observations(first: $first, after: $after, status: $status, category: $category, code: $code, from: $from, to: $to, organizationId: $organizationId) {
-        totalCount edges { node { id effectiveAt } } pageInfo { hasNextPage endCursor } } }
-    }
-  }`;
-  const observationsOf = async (id: string, args: Record<string, unknown> = {}, principal: Principal = physician) =>
-    (await graphqlOk(LIST, { id, first: 100, ...args }, principal))._entities[0].observations;
-  /** Every page of a list, following endCursor. */
-  const allPages = async (id: string, args: Record<string, unknown> = {}) => {
-    const nodes: { id: string; effectiveAt: string }[] = [];
-    let after: string | null = null;
-    do {
-      const page: any = await observationsOf(id, { ...args, after });
-      nodes.push(...page.edges.map((edge: any) => edge.node));
-      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-    } while (after);
-    return nodes;
-  };
+  const chart = useChartServices('observations', { principal: () => physician });
+  const { graphql, graphqlOk } = chart;
+  const observations = chart.patientList('observations', 'id effectiveAt', { status: 'ObservationStatus', category: 'ObservationCategory' }, { first: 100 });
+  const observationsOf = observations.page;
+  const allPages = async (id: string, args: Record<string, unknown> = {}) => (await observations.all(id, args)).nodes;
   const FULL = `id status category categories { system code display } code { system code display } effectiveAt effectiveEnd issuedAt
     valueQuantity { value unit unitCode system comparator } valueCodeableConcept { system code display } valueString valueBoolean valueInteger
     components { code { system code display } valueQuantity { value unit unitCode system comparator } valueCodeableConcept { code } }
@@ -91,72 +37,58 @@ describe('clinical subgraph: observations', () => {
   describe('FHIR import', () => {
     it('imports every Observation of the 17 fixtures, once', async () => {
       expect(ALL_OBSERVATIONS.length).toBe(2756);
-      expect(summary.types.Observation).toMatchObject({ inBundles: ALL_OBSERVATIONS.length, created: ALL_OBSERVATIONS.length, updated: 0, unhandled: 0 });
-      expect(await service.orm.em.fork().count(Observation, {})).toBe(ALL_OBSERVATIONS.length);
+      await chart.expectEveryFixtureImported('Observation', Observation);
     });
 
     it('keeps codes, values, units, categories, times and provenance exactly as the fixtures have them', async () => {
-      const rows = new Map((await service.orm.em.fork().find(Observation, {})).map((row) => [row.id, row]));
-      for (const bundle of BUNDLES) {
-        const encounters = new Map(resourcesOf<FhirEncounter>(bundle, 'Encounter').map((encounter) => [encounter.id!.toLowerCase(), encounter]));
-        for (const source of resourcesOf<FhirObservation>(bundle, 'Observation')) {
-          const row = rows.get(source.id!.toLowerCase())!;
-          const encounterId = refId(source.encounter!.reference);
-          const quantity = source.valueQuantity;
-          const concept = source.valueCodeableConcept?.coding?.[0];
-          const sourceCategory = source.category![0].coding![0];
-          expect(row).toMatchObject({
-            patientId: refId(source.subject!.reference),
-            encounterId,
-            organizationId: refId(encounters.get(encounterId)!.serviceProvider!.reference),
-            status: source.status,
-            code: { system: source.code.coding![0].system, code: codeOf(source), display: source.code.coding![0].display },
-            codeValue: codeOf(source),
-            categories: [{ system: sourceCategory.system, code: sourceCategory.code, display: sourceCategory.display }],
-            category: sourceCategory.code === 'vital-sign' ? 'vital-signs' : sourceCategory.code,
-            effectiveAt: new Date(source.effectiveDateTime!),
-            issuedAt: new Date(source.issued!),
-            valueUnit: quantity?.unit ?? null,
-            valueUnitCode: quantity?.code ?? null,
-            valueSystem: quantity?.system ?? null,
-            valueCodeableConcept: concept ? { system: concept.system, code: concept.code, display: concept.display } : null,
-            components: (source.component ?? []).map((component) => ({
-              code: { system: component.code.coding![0].system, code: component.code.coding![0].code, display: component.code.coding![0].display },
-              quantity: { value: component.valueQuantity!.value, unit: component.valueQuantity!.unit, unitCode: component.valueQuantity!.code, system: component.valueQuantity!.system, comparator: null },
-              coding: null,
-            })),
-            deviceId: null,
-          });
-          // the exact decimal: the same number, written the shortest way
-          if (quantity) expect(row.valueQuantity).toBe(String(quantity.value));
-          else expect(row.valueQuantity).toBeNull();
-        }
+      const rows = new Map((await chart.em().find(Observation, {})).map((row) => [row.id, row]));
+      for (const source of ALL_OBSERVATIONS) {
+        const row = rows.get(source.id!.toLowerCase())!;
+        const encounterId = refId(source.encounter!.reference);
+        const quantity = source.valueQuantity;
+        const concept = source.valueCodeableConcept?.coding?.[0];
+        const sourceCategory = source.category![0].coding![0];
+        expect(row).toMatchObject({
+          patientId: refId(source.subject!.reference),
+          encounterId,
+          organizationId: providerOf(source),
+          status: source.status,
+          code: { system: source.code.coding![0].system, code: codeOf(source), display: source.code.coding![0].display },
+          codeValue: codeOf(source),
+          categories: [{ system: sourceCategory.system, code: sourceCategory.code, display: sourceCategory.display }],
+          category: sourceCategory.code === 'vital-sign' ? 'vital-signs' : sourceCategory.code,
+          effectiveAt: new Date(source.effectiveDateTime!),
+          issuedAt: new Date(source.issued!),
+          valueUnit: quantity?.unit ?? null,
+          valueUnitCode: quantity?.code ?? null,
+          valueSystem: quantity?.system ?? null,
+          valueCodeableConcept: concept ? { system: concept.system, code: concept.code, display: concept.display } : null,
+          components: (source.component ?? []).map((component) => ({
+            code: { system: component.code.coding![0].system, code: component.code.coding![0].code, display: component.code.coding![0].display },
+            quantity: { value: component.valueQuantity!.value, unit: component.valueQuantity!.unit, unitCode: component.valueQuantity!.code, system: component.valueQuantity!.system, comparator: null },
+            coding: null,
+          })),
+          deviceId: null,
+        });
+        // the exact decimal: the same number, written the shortest way
+        if (quantity) expect(row.valueQuantity).toBe(String(quantity.value));
+        else expect(row.valueQuantity).toBeNull();
       }
     });
 
     it('updates in place when a bundle is imported again', async () => {
-      const importer = await createImporter({ databaseUrl: db.url, logger: createLogger('import', 'silent') });
-      try {
-        const again = await importer.importFile(path.join(FIXTURES, FILES[MAIN]));
-        expect(again.types.Observation).toMatchObject({ created: 0, updated: mainObservations.length });
-      } finally {
-        await importer.close();
-      }
-      expect(await service.orm.em.fork().count(Observation, {})).toBe(ALL_OBSERVATIONS.length);
+      const again = await chart.importFile(MAIN.file);
+      expect(again.types.Observation).toMatchObject({ created: 0, updated: mainObservations.length });
+      expect(await chart.em().count(Observation, {})).toBe(ALL_OBSERVATIONS.length);
     });
 
     it('refuses a bundle with an Observation without a code, naming the field, and imports nothing of it', async () => {
-      const bundle = structuredClone(BUNDLES[MAIN]);
+      const bundle = structuredClone(MAIN.bundle);
       const broken = bundle.entry!.find((entry) => entry.resource!.resourceType === 'Observation')!.resource as FhirObservation;
       broken.code = { text: 'no coding' };
       broken.id = randomUUID();
-      const importer = await createImporter({ databaseUrl: db.url, logger: createLogger('import', 'silent') });
-      try {
-        await expect(importer.importBundle(bundle, 'broken.json')).rejects.toThrow(/Observation\.code/);
-      } finally {
-        await importer.close();
-      }
-      expect(await service.orm.em.fork().count(Observation, { id: broken.id })).toBe(0);
+      await chart.expectImportRefused(bundle, 'Observation.code');
+      expect(await chart.em().count(Observation, { id: broken.id })).toBe(0);
     });
   });
 
@@ -179,10 +111,7 @@ describe('clinical subgraph: observations', () => {
       expect(await count({ status: 'FINAL' })).toBe(mainObservations.length);
       expect(await count({ status: 'AMENDED' })).toBe(0);
 
-      const byOrganization = mainObservations.filter((o) => {
-        const encounter = mainEncounters.find((e) => e.id!.toLowerCase() === refId(o.encounter!.reference))!;
-        return refId(encounter.serviceProvider!.reference) === organizationId;
-      });
+      const byOrganization = mainObservations.filter((o) => providerOf(o) === organizationId);
       expect(await count({ organizationId })).toBe(byOrganization.length);
 
       // a window over the middle third of the patient's history
@@ -194,7 +123,7 @@ describe('clinical subgraph: observations', () => {
       const window = await allPages(mainPatientId, { from, to, code: '29463-7' });
       expect(window.map((node) => node.id).sort()).toEqual(inWindow.filter((o) => codeOf(o) === '29463-7').map((o) => o.id!.toLowerCase()).sort());
 
-      const reversed = await graphql(LIST, { id: mainPatientId, from: to, to: from });
+      const reversed = await graphql(observations.query, { id: mainPatientId, from: to, to: from });
       expect(reversed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
     });
 
@@ -227,17 +156,16 @@ describe('clinical subgraph: observations', () => {
         deviceId: null,
         deviceName: null,
         patient: { id: mainPatientId },
-        organization: { id: refId(mainEncounters.find((e) => e.id!.toLowerCase() === encounterId)!.serviceProvider!.reference) },
+        organization: { id: providerOf(bloodPressure) },
         encounter: { id: encounterId },
       });
 
       const weight = mainObservations.find((o) => codeOf(o) === '29463-7')!;
       const coded = mainObservations.find((o) => o.valueCodeableConcept)!;
-      const data = await graphqlOk(`query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Observation { id valueQuantity { value unit unitCode system } valueCodeableConcept { system code display } } } }`, {
-        reps: [{ __typename: 'Observation', id: weight.id }, { __typename: 'Observation', id: coded.id }, { __typename: 'Observation', id: randomUUID() }, { __typename: 'Observation', id: 'nope' }],
-      });
+      const entities = await chart.references('Observation', [weight.id!, coded.id!, randomUUID(), 'nope'],
+        'id valueQuantity { value unit unitCode system } valueCodeableConcept { system code display }');
       const concept = coded.valueCodeableConcept!.coding![0];
-      expect(data._entities).toEqual([
+      expect(entities).toEqual([
         { id: weight.id!.toLowerCase(), valueQuantity: { value: weight.valueQuantity!.value, unit: 'kg', unitCode: 'kg', system: 'http://unitsofmeasure.org' }, valueCodeableConcept: null },
         { id: coded.id!.toLowerCase(), valueQuantity: null, valueCodeableConcept: { system: concept.system, code: concept.code, display: concept.display } },
         null,
@@ -249,7 +177,7 @@ describe('clinical subgraph: observations', () => {
       const expected = new Map<string, FhirObservation>();
       for (const observation of [...mainObservations].filter(isVital).sort(newestFirst)) if (!expected.has(codeOf(observation))) expected.set(codeOf(observation), observation);
       const QUERY = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { latestVitals { id code { code } effectiveAt valueQuantity { value unit } components { valueQuantity { value } } } } } }`;
-      const { result, statements } = await countStatements([service.orm], () => graphqlOk(QUERY, { id: mainPatientId }));
+      const { result, statements } = await countStatements([chart.clinical.orm], () => graphqlOk(QUERY, { id: mainPatientId }));
       const vitals = result._entities[0].latestVitals;
       expect(vitals.map((v: any) => v.code.code)).toEqual([...expected.keys()].sort());
       for (const vital of vitals) {
@@ -262,71 +190,57 @@ describe('clinical subgraph: observations', () => {
       expect(statements.filter((sql) => /"observation"/.test(sql))).toHaveLength(1);
       // an entry in error is no vital sign: the one before it takes its place
       const latestWeight = expected.get('29463-7')!;
-      await withSql(db.url, (sql) => sql(`update clinical.observation set status = 'entered-in-error' where id = $1`, [latestWeight.id]));
+      await withSql(chart.db.url, (sql) => sql(`update clinical.observation set status = 'entered-in-error' where id = $1`, [latestWeight.id]));
       try {
         const again = (await graphqlOk(QUERY, { id: mainPatientId }))._entities[0].latestVitals;
         const previous = mainObservations.filter((o) => codeOf(o) === '29463-7').sort(newestFirst)[1];
         expect(again.find((v: any) => v.code.code === '29463-7').id).toBe(previous.id!.toLowerCase());
       } finally {
-        await withSql(db.url, (sql) => sql(`update clinical.observation set status = 'final' where id = $1`, [latestWeight.id]));
+        await withSql(chart.db.url, (sql) => sql(`update clinical.observation set status = 'final' where id = $1`, [latestWeight.id]));
       }
     });
   });
 
   describe('access', () => {
-    const ENTITIES = `query ($patient: ID!, $id: ID!) {
-      byId: observation(id: $id) { id }
-      refs: _entities(representations: [{ __typename: "Observation", id: $id }, { __typename: "Patient", id: $patient }]) {
-        ... on Observation { id } ... on Patient { observations(first: 1) { totalCount } latestVitals { id } } }
-    }`;
-    const seenBy = async (principal: Principal) => {
-      const data = await graphqlOk(ENTITIES, { patient: mainPatientId, id: mainObservations[0].id }, principal);
-      return { byId: data.byId, entity: data.refs[0], list: data.refs[1].observations, vitals: data.refs[1].latestVitals };
-    };
+    const OBSERVATION: ChartRecordRef = { typename: 'Observation', id: mainObservations[0].id!, patientId: mainPatientId, byId: 'observation', list: 'observations' };
+    const seenBy = async (principal: Principal) => ({
+      ...(await chart.seenBy(principal, OBSERVATION)),
+      vitals: (await chart.patientFields(mainPatientId, 'latestVitals { id }', principal)).latestVitals,
+    });
     const NOTHING = { byId: null, entity: null, list: null, vitals: null };
 
     it('hides every observation from those who may not see the chart, exactly like unknown ones', async () => {
       const id = mainObservations[0].id!.toLowerCase();
       expect(await seenBy(physician)).toMatchObject({ byId: { id }, entity: { id }, list: { totalCount: mainObservations.length } });
       expect(await seenBy(patientUser(mainPatientId))).toMatchObject({ byId: { id }, list: { totalCount: mainObservations.length } });
-      const elsewhere = await insertOrganization(db.url);
-      for (const principal of [staff('physician', elsewhere), staff('billing', organizationId), staff('org_admin', organizationId), patientUser(randomUUID())]) {
+      for (const principal of [...(await chart.strangers(organizationId)), staff('org_admin', organizationId)]) {
         expect(await seenBy(principal)).toEqual(NOTHING);
       }
       // an unknown patient answers like a hidden one
-      const unknown = await graphqlOk(`query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { observations { totalCount } latestVitals { id } } } }`, { id: randomUUID() });
-      expect(unknown._entities).toEqual([{ observations: null, latestVitals: null }]);
+      expect(await chart.patientFields(randomUUID(), 'observations { totalCount } latestVitals { id }')).toEqual({ observations: null, latestVitals: null });
     });
 
     it("audits a list read as one 'read' row naming Observation", async () => {
       const reader = staff('physician', organizationId);
       await observationsOf(mainPatientId, { first: 5 }, reader);
-      const rows = await withSql(db.url, (sql) => sql(`select action, outcome, record_types, detail from audit.event where patient_id = $1 and actor_id = $2`, [mainPatientId, reader.userId]));
-      expect(rows).toEqual([{ action: 'read', outcome: 'success', record_types: ['Observation'], detail: { records: 5 } }]);
+      expect(await chart.auditRows({ patientId: mainPatientId, actorId: reader.userId })).toEqual([
+        { action: 'read', outcome: 'success', record_types: ['Observation'], purpose: 'treatment', detail: { records: 5 } },
+      ]);
     });
   });
 
   describe('observationsByEncounter (for Encounter fields)', () => {
-    /** A request context as the subgraph builds it, asking the real access policy for `principal`. */
-    const contextFor = async (principal: UserPrincipal) => {
-      const assertion = (await assertionHeaders(service.url, principal))[ASSERTION_HEADER];
-      return createRequestContext({
-        service: 'clinical', em: service.orm.em.fork(), principal, log: createLogger('test', 'silent'), requestId: randomUUID(),
-        policy: remoteAccessPolicy(accessDecisionsUrl(patients.url), { assertion, requestId: 'test' }),
-      });
-    };
-
     it("loads several encounters' observations newest first in one query, and none of a hidden patient", async () => {
       const [a, b] = mainEncounters.filter((encounter) => mainObservations.filter((o) => refId(o.encounter!.reference) === encounter.id!.toLowerCase()).length > 2);
       const expectedOf = (encounter: FhirEncounter) => mainObservations
         .filter((o) => refId(o.encounter!.reference) === encounter.id!.toLowerCase()).sort(newestFirst).map((o) => o.id!.toLowerCase());
-      const ctx = await contextFor(physician);
-      const { result, statements } = await countStatements([service.orm], () =>
+      const ctx = await chart.contextFor(physician);
+      const { result, statements } = await countStatements([chart.clinical.orm], () =>
         observationsByEncounter(ctx).loadMany([a.id!, b.id!.toUpperCase(), randomUUID(), 'not-a-uuid']));
       expect((result as Observation[][]).map((list) => list.map((o) => o.id))).toEqual([expectedOf(a), expectedOf(b), [], []]);
       expect(statements.filter((sql) => /"observation"/.test(sql))).toHaveLength(1);
 
-      const stranger = await contextFor(staff('physician', await insertOrganization(db.url)));
+      const stranger = await chart.contextFor(staff('physician', await insertOrganization(chart.db.url)));
       expect(await observationsByEncounter(stranger).load(a.id!)).toEqual([]);
     });
   });
@@ -342,8 +256,8 @@ describe('clinical subgraph: observations', () => {
       code: loinc('85354-9'), effectiveAt: hoursAgo(1),
       components: [{ code: loinc('8480-6'), value: systolic, unit: 'mm[Hg]' }, { code: loinc('8462-4'), value: diastolic, unit: 'mm[Hg]' }],
     });
-    const rowsOf = (patientId: string) => service.orm.em.fork().count(Observation, { patientId });
-    const newPatient = () => insertPatient(db.url, [organizationId]);
+    const rowsOf = (patientId: string) => chart.em().count(Observation, { patientId });
+    const newPatient = () => insertPatient(chart.db.url, [organizationId]);
 
     it('records a vitals entry with exact values and UCUM units at the caller\'s organization, and shows it as the latest vitals', async () => {
       const patientId = await newPatient();
@@ -363,7 +277,7 @@ describe('clinical subgraph: observations', () => {
       expect(recorded[2]).toMatchObject({ valueQuantity: null, components: [{ code: { code: '8480-6' }, valueQuantity: { value: 131, unit: 'mm[Hg]' } }, { code: { code: '8462-4' }, valueQuantity: { value: 79, unit: 'mm[Hg]' } }] });
       expect(recorded[6]).toMatchObject({ category: 'LABORATORY', valueQuantity: { value: 6.4, unit: '%' } });
       expect(recorded[7]).toMatchObject({ category: 'SURVEY', valueInteger: 3, valueQuantity: null });
-      const row = await service.orm.em.fork().findOneOrFail(Observation, { id: recorded[0].id });
+      const row = await chart.em().findOneOrFail(Observation, { id: recorded[0].id });
       expect(row.valueQuantity).toBe('81.25');
 
       const vitals = (await graphqlOk(`query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { latestVitals { id } } } }`, { id: patientId }))._entities[0].latestVitals;
@@ -423,18 +337,14 @@ describe('clinical subgraph: observations', () => {
 
     it('lets only physicians and nurses record (FORBIDDEN otherwise), and writes nothing', async () => {
       const patientId = await newPatient();
-      for (const principal of [staff('billing', organizationId), staff('org_admin', organizationId), staff('compliance', organizationId), patientUser(patientId)]) {
-        const response = await graphql(RECORD, { input: { patientId, observations: [weight()] } }, principal);
-        expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      }
+      await expectRefusedFor(nonClinicalRoles(organizationId, patientId), (principal) => graphql(RECORD, { input: { patientId, observations: [weight()] } }, principal), 'FORBIDDEN');
       expect(await rowsOf(patientId)).toBe(0);
       await graphqlOk(RECORD, { input: { patientId, observations: [weight()] } }, staff('nurse', organizationId));
       expect(await rowsOf(patientId)).toBe(1);
     });
 
     it('answers a hidden or unknown patient with NOT_FOUND on patientId, and writes nothing', async () => {
-      const hidden = await insertPatient(db.url, [await insertOrganization(db.url)]);
-      for (const patientId of [hidden, randomUUID()]) {
+      for (const patientId of await chart.hiddenAndUnknownPatients()) {
         const response = await graphql(RECORD, { input: { patientId, observations: [weight()] } });
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'patientId' });
         expect(await rowsOf(patientId)).toBe(0);
@@ -443,8 +353,7 @@ describe('clinical subgraph: observations', () => {
 
     it("links the entry to one of the patient's encounters at the caller's organization only", async () => {
       const patientId = await newPatient();
-      const ENCOUNTER = `mutation ($input: RecordEncounterInput!) { recordEncounter(input: $input) { id } }`;
-      const { id: encounterId } = (await graphqlOk(ENCOUNTER, { input: { patientId, organizationId, status: 'FINISHED', classCode: 'AMB', periodStart: hoursAgo(3) } })).recordEncounter;
+      const encounterId = await chart.recordEncounter(patientId, organizationId, { periodStart: hoursAgo(3) });
       const linked = (await graphqlOk(RECORD, { input: { patientId, encounterId, observations: [weight()] } })).recordObservations;
       expect(linked[0].encounter).toEqual({ id: encounterId });
 
@@ -455,8 +364,8 @@ describe('clinical subgraph: observations', () => {
         expect(response.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'encounterId' });
       }
       // a clinician of another organization who may see the chart (consent) cannot file into this organization's encounter
-      const elsewhere = await insertOrganization(db.url);
-      await insertConsent(db.url, patientId, elsewhere, 'clinical');
+      const elsewhere = await insertOrganization(chart.db.url);
+      await insertConsent(chart.db.url, patientId, elsewhere, 'clinical');
       const refused = await graphql(RECORD, { input: { patientId, encounterId, observations: [weight()] } }, staff('physician', elsewhere));
       expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'encounterId' });
       expect(await rowsOf(patientId)).toBe(1);
@@ -467,8 +376,9 @@ describe('clinical subgraph: observations', () => {
       const patientId = await newPatient();
       const writer = staff('physician', organizationId);
       await graphqlOk(RECORD, { input: { patientId, observations: [weight(), bloodPressure()] } }, writer);
-      const rows = await withSql(db.url, (sql) => sql(`select action, outcome, record_types, detail from audit.event where patient_id = $1 and actor_id = $2 and action = 'write'`, [patientId, writer.userId]));
-      expect(rows).toEqual([{ action: 'write', outcome: 'success', record_types: ['Observation'], detail: { operation: 'create', records: 2 } }]);
+      expect(await chart.auditRows({ patientId, actorId: writer.userId, action: 'write' })).toEqual([
+        { action: 'write', outcome: 'success', record_types: ['Observation'], purpose: 'treatment', detail: { operation: 'create', records: 2 } },
+      ]);
     });
   });
 });
