@@ -1,5 +1,6 @@
 import type { RequestContext } from '@caregraph/platform';
 import DataLoader from 'dataloader';
+import { recomputeAfterWrite } from './care-gaps/care-gap.recompute';
 import { Encounter } from './encounter/encounter.entity';
 import { EncounterService } from './encounter/encounter.service';
 
@@ -14,6 +15,8 @@ export interface ClinicalContext extends RequestContext {
 
 
 export function createClinicalContext(base: RequestContext): ClinicalContext {
+  // every audited chart write keeps the patient's care gaps in step, in its own transaction
+  base.access.afterWrite(recomputeAfterWrite);
   const encounters = new EncounterService(base);
   return {
     ...base,

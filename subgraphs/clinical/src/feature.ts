@@ -17,4 +17,6 @@ export interface ClinicalFeature {
   resolvers: Function[];
   referenceResolvers?: ReferenceResolvers;
   fhir?: FhirMapper[];
+  /** Runs once every feature has ingested a bundle, in the same transaction (data derived from the whole chart). */
+  afterIngest?(em: EntityManager, bundle: BundleView): Promise<void>;
 }

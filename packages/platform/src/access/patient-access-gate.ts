@@ -2,9 +2,9 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../context';
 import { forbidden, notFound, unauthenticated } from '../errors/errors';
-import type { AuditExecutor } from '../audit/sql';
+import { isEntityManager, type AuditExecutor } from '../audit/sql';
 import { AuditLog, type AuditEvent } from '../audit/writer';
-import { DENIED, MAX_ACCESS_BATCH, purposeOf, type AccessCategory, type AccessDecision, type AccessPolicyFunction } from './policy';
+import { DENIED, MAX_ACCESS_BATCH, purposeOf, type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction } from './policy';
 
 /**
  * The access policy for one request, where a subgraph loads patient data. Every service asks it
@@ -17,7 +17,7 @@ import { DENIED, MAX_ACCESS_BATCH, purposeOf, type AccessCategory, type AccessDe
  * that does not exist.
  */
 export class PatientAccessGate {
-  private readonly loaders = new Map<AccessCategory, DataLoader<string, AccessDecision>>();
+  private readonly loaders = new Map<string, DataLoader<string, AccessDecision>>();
   readonly audit: AuditLog;
 
   constructor(
@@ -29,9 +29,9 @@ export class PatientAccessGate {
   }
 
   /** The decision for one patient (batched with every other asked in the same tick). */
-  decision(patientId: string, category: AccessCategory): Promise<AccessDecision> {
+  decision(patientId: string, category: AccessCategory, intent: AccessIntent = 'read'): Promise<AccessDecision> {
     if (this.principal.kind === 'anonymous') return Promise.reject(unauthenticated());
-    return this.loader(category).load(patientId.toLowerCase());
+    return this.loader(category, intent).load(patientId.toLowerCase());
   }
 
   /**
@@ -75,12 +75,13 @@ export class PatientAccessGate {
   }
 
   /**
-   * For a write on a patient's record: resolves when the caller may see the patient's `category`
-   * and writes in it is open to them; otherwise NOT_FOUND on `field` when the patient is hidden
-   * from them (no existence leak), FORBIDDEN when visible but the write is not theirs to make.
+   * For a write on a patient's record: resolves when the policy opens the patient's `category` to
+   * the caller for writing (people: when they may see it; partner apps: by their write scopes) and
+   * `mayWrite` agrees; otherwise NOT_FOUND on `field` when the patient is hidden from them (no
+   * existence leak), FORBIDDEN when open but the write is not theirs to make.
    */
   async requireWrite(patientId: string, category: AccessCategory, recordType: string, field: string, mayWrite: (decision: AccessDecision) => boolean): Promise<AccessDecision> {
-    const decision = await this.decision(patientId, category);
+    const decision = await this.decision(patientId, category, 'write');
     if (!decision.allowed) {
       this.audit.noteDenied(patientId.toLowerCase(), recordType);
       throw notFound('Patient', field);
@@ -92,9 +93,17 @@ export class PatientAccessGate {
     return decision;
   }
 
-  /** Writes the audit row of a change now, inside the caller's transaction (`executor` = its em). */
+  /**
+   * Writes the audit row of a change now, inside the caller's transaction (`executor` = its em),
+   * after the steps added with afterWrite.
+   */
   async recordWrite(executor: AuditExecutor, patientId: string | null, category: AccessCategory, recordType: string, detail: AuditEvent['detail'] = {}): Promise<void> {
-    const decision = patientId ? this.knownDecision(patientId.toLowerCase(), category) : undefined;
+    if (this.writeSteps.length) {
+      if (!isEntityManager(executor)) throw new Error('PatientAccessGate.recordWrite: afterWrite steps need the EntityManager of the write');
+      for (const step of this.writeSteps) await step(executor, { patientId, category, recordType });
+    }
+    const id = patientId?.toLowerCase();
+    const decision = id ? (this.knownDecision(id, category, 'write') ?? this.knownDecision(id, category)) : undefined;
     await this.audit.record({
       action: 'write',
       outcome: 'success',
@@ -122,25 +131,37 @@ export class PatientAccessGate {
     }
   }
 
+  private readonly writeSteps: WriteStep[] = [];
+
+  /**
+   * Adds a step every audited write of this request runs (recordWrite, flushAudited) after its
+   * flush, inside its transaction: data a subgraph derives from what was written (e.g. clinical
+   * care gaps) commits with it or not at all.
+   */
+  afterWrite(step: WriteStep): void {
+    this.writeSteps.push(step);
+  }
+
   /** Writes what this request read and was refused (called once, when the response is ready). */
   flush(): Promise<string[]> {
     return this.audit.flush();
   }
 
-  /** Decisions already made in this request, by category (what noteRead and recordWrite rely on). */
-  private readonly settled = new Map<AccessCategory, Map<string, AccessDecision>>();
+  /** Decisions already made in this request, by category and intent (what noteRead and recordWrite rely on). */
+  private readonly settled = new Map<string, Map<string, AccessDecision>>();
 
-  private knownDecision(patientId: string, category: AccessCategory): AccessDecision | undefined {
-    return this.settled.get(category)?.get(patientId);
+  private knownDecision(patientId: string, category: AccessCategory, intent: AccessIntent = 'read'): AccessDecision | undefined {
+    return this.settled.get(`${category}:${intent}`)?.get(patientId);
   }
 
-  private loader(category: AccessCategory): DataLoader<string, AccessDecision> {
-    let loader = this.loaders.get(category);
+  private loader(category: AccessCategory, intent: AccessIntent): DataLoader<string, AccessDecision> {
+    const key = `${category}:${intent}`;
+    let loader = this.loaders.get(key);
     if (!loader) {
       const settled = new Map<string, AccessDecision>();
       loader = new DataLoader<string, AccessDecision>(
         async (ids) => {
-          const decisions = await this.policy(this.principal, ids, category);
+          const decisions = await this.policy(this.principal, ids, category, intent);
           return ids.map((id) => {
             const decision = decisions.get(id) ?? DENIED;
             settled.set(id, decision);
@@ -149,12 +170,15 @@ export class PatientAccessGate {
         },
         { maxBatchSize: MAX_ACCESS_BATCH },
       );
-      this.loaders.set(category, loader);
-      this.settled.set(category, settled);
+      this.loaders.set(key, loader);
+      this.settled.set(key, settled);
     }
     return loader;
   }
 }
+
+/** Derived-data upkeep run inside an audited write's transaction (see PatientAccessGate.afterWrite). */
+export type WriteStep = (em: EntityManager, write: { patientId: string | null; category: AccessCategory; recordType: string }) => Promise<void>;
 
 /** A policy that refuses to be asked: for services without patient data, and jobs that need none. */
 export const NO_ACCESS_POLICY: AccessPolicyFunction = () => Promise.reject(new Error('access policy unavailable: none configured for this service'));

@@ -22,7 +22,7 @@ export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-function isEntityManager(executor: AuditExecutor): executor is EntityManager {
+export function isEntityManager(executor: AuditExecutor): executor is EntityManager {
   return typeof (executor as EntityManager).getConnection === 'function' && typeof (executor as EntityManager).execute === 'function';
 }
 

@@ -4,8 +4,9 @@ import type { ClinicalFeature } from '../feature';
 
 /**
  * Persists the clinical resources of a bundle into the clinical schema, inside the importer's
- * transaction, feature by feature (each maps its own types; see feature.ts). Importing the same
- * bundle again updates in place (ids derive from the FHIR ids).
+ * transaction, feature by feature (each maps its own types; see feature.ts), then lets each
+ * feature derive what spans the whole chart (afterIngest: care gaps). Importing the same bundle
+ * again updates in place (ids derive from the FHIR ids).
  */
 export function createClinicalIngestor(features: readonly ClinicalFeature[]): FhirIngestor {
   const mappers = features.flatMap((feature) => feature.fhir ?? []);
@@ -15,6 +16,7 @@ export function createClinicalIngestor(features: readonly ClinicalFeature[]): Fh
     async ingest(em: EntityManager, resources, bundle): Promise<IngestCounts> {
       const counts: IngestCounts = {};
       for (const mapper of mappers) Object.assign(counts, await mapper.ingest(em, resources, bundle));
+      for (const feature of features) await feature.afterIngest?.(em, bundle);
       return counts;
     },
   };

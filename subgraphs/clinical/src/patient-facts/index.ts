@@ -1,2 +1,4 @@
 export { PatientFacts, ageOn, factsOf } from './patient-facts';
-export { PATIENT_DEMOGRAPHICS_TOPIC, PATIENT_FACTS_CONSUMER, applyDemographics, startPatientFactsConsumer } from './patient-facts.consumer';
+export {
+  PATIENT_DEMOGRAPHICS_TOPIC, PATIENT_FACTS_CONSUMER, PATIENT_REGISTRATIONS_TOPIC, applyDemographics, applyRegistrations, startPatientFactsConsumer,
+} from './patient-facts.consumer';

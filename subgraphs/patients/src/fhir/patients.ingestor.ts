@@ -4,6 +4,7 @@ import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
 import { syncPatientRows } from '../patient/patient.service';
 import { publishDemographics } from '../patient/demographics-events';
+import { publishRegistrations } from '../registration/registration-events';
 import { PractitionerRole, codeKey } from '../practitioner/practitioner-role.entity';
 import { Practitioner } from '../practitioner/practitioner.entity';
 import { syncPractitionerRows } from '../practitioner/practitioner.service';
@@ -191,6 +192,7 @@ export const patientsIngestor: FhirIngestor = {
     await em.flush();
     // in the importer's transaction: the events commit (or roll back) with the whole bundle
     await publishDemographics(em, patients.map((resource) => resource.ourId));
+    await publishRegistrations(em, [...patients.map((resource) => resource.ourId), ...registrationPairs.map((pair) => pair.subjectId)]);
     return counts;
   },
 };

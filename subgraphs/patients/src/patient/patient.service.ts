@@ -13,6 +13,7 @@ import { PatientIdentifier, identifierKey } from './patient-identifier.entity';
 import { PatientNameToken } from './patient-name-token.entity';
 import type { CreatePatientInput, PatientsArgs, UpdatePatientInput } from './patient.inputs';
 import { publishDemographics } from './demographics-events';
+import { publishRegistrations } from '../registration/registration-events';
 
 export interface IdentifierData {
   system: string;
@@ -130,6 +131,7 @@ export class PatientService {
         await em.flush(); // patient, identifiers, tokens and registration together, with the audit row
         await this.ctx.access.recordWrite(em, patient.id, 'demographics', 'Patient', { operation: 'create' });
         await publishDemographics(em, [patient.id]); // other services learn it with the same commit
+        await publishRegistrations(em, [patient.id]);
         return patient;
       });
     } catch (error) {

@@ -4,6 +4,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
 import { PatientRegistration } from './registration.entity';
+import { publishRegistrations } from './registration-events';
 import type { RegisterPatientInput, UpdateRegistrationInput } from './registration.inputs';
 
 const duplicatePatient = () => conflict('The patient is already registered at this organization', { field: 'organizationId' });
@@ -66,10 +67,17 @@ export class RegistrationService {
     return registration;
   }
 
-  /** A concurrent writer can still win the race: its unique violation names the field too. */
+  /**
+   * Writes the change with its audit row and the patient's `patient.registrations` event, in one
+   * transaction. A concurrent writer can still win the race: its unique violation names the field too.
+   */
   private async flush(patientId: string): Promise<void> {
     try {
-      await this.ctx.access.flushAudited(this.ctx.em, patientId, 'demographics', 'PatientRegistration');
+      await this.ctx.em.transactional(async (em) => {
+        await em.flush();
+        await this.ctx.access.recordWrite(em, patientId, 'demographics', 'PatientRegistration');
+        await publishRegistrations(em, [patientId]);
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         throw String((error as { constraint?: string }).constraint ?? error.message).includes('mrn') ? duplicateMrn() : duplicatePatient();
