@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { AssertionSigner, DEFAULT_PORTS, REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@caregraph/platform';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GatewayContext } from './context';
+import { DEVICE_READINGS_PATH, deviceErrorShape, deviceReadingsHandlers } from './device-readings';
 import { createGatewayErrorFormatter } from './errors';
 import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
@@ -159,8 +160,9 @@ async function isReady(graphqlUrl: string, timeoutMs: number): Promise<boolean> 
 
 /**
  * The federated entry point: Apollo Gateway (static supergraph, no introspection of subgraphs)
- * on Apollo Server 5 / Express 5. POST /graphql, GET /health (alive), GET /ready (every
- * subgraph ready), and the web client's static files at /.
+ * on Apollo Server 5 / Express 5. POST /graphql, POST /devices/readings (remote-monitoring
+ * devices: runs recordDeviceReadings), GET /health (alive), GET /ready (every subgraph ready),
+ * and the web client's static files at /.
  */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
@@ -248,8 +250,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // sign-in lives in the identity service; the browser and partner apps see one origin
   const identityUrl = options.subgraphUrls?.identity;
   if (identityUrl) app.use(signInProxy(new URL('/', identityUrl).toString(), logger));
-  app.use(
-    '/graphql',
+  // who is calling, for /graphql and /devices/readings alike (401 without a valid token)
+  const identifyCaller: RequestHandler[] = [
     (req, res, next) => {
       const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
       res.locals.requestId = requestId;
@@ -261,6 +263,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     // counted per principal (attached by authenticate, which must run before this), per IP without one
     rateLimiters?.api ?? passThrough,
     refuseUnauthenticated({ audit: auditPool, logger }),
+  ];
+  app.use(
+    '/graphql',
+    ...identifyCaller,
     express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
     (req, _res, next) => {
       // a body Express did not parse (GET, a form post): let Apollo answer it (CSRF check, 400)
@@ -277,6 +283,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     }),
   );
   app.use('/graphql', bodyErrorHandler(logger));
+  // devices send readings as plain JSON; the gateway runs recordDeviceReadings for them (device-readings.ts)
+  app.post(DEVICE_READINGS_PATH, deviceErrorShape, ...identifyCaller, ...deviceReadingsHandlers(apollo, logger));
+  app.use(DEVICE_READINGS_PATH, bodyErrorHandler(logger));
   const staticDir = options.staticDir === undefined ? WEB_ROOT : options.staticDir;
   if (staticDir) {
     if (existsSync(staticDir)) app.use(express.static(staticDir, { index: 'index.html' }));

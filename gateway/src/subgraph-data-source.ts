@@ -37,6 +37,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set(ASSERTION_HEADER, await this.signer.sign(context?.principal ?? { kind: 'anonymous' }, [this.name, ACCESS_POLICY_AUDIENCE], requestId));
   }
 
+  /**
+   * A subgraph refuses an operation whose variables its own scalars reject (an impossible date in
+   * a DateTimeISO) with HTTP 400 and a BAD_USER_INPUT error naming the field. The gateway cannot
+   * check those scalars itself, so that error goes to the caller as it is (code, field, fields;
+   * our subgraphs' messages never carry values), not masked as an internal failure.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const body = (error.extensions.response as { body?: { errors?: { message?: unknown; extensions?: Record<string, unknown> }[] } } | undefined)?.body;
+    const refusal = typeof body === 'object' ? body?.errors?.[0] : undefined;
+    if (response.status !== 400 || refusal?.extensions?.code !== 'BAD_USER_INPUT' || typeof refusal.message !== 'string') return error;
+    const { code, field, fields } = refusal.extensions;
+    return new GraphQLError(refusal.message, { extensions: { code, field, fields } });
+  }
+
   override didEncounterError(...[error, _fetchRequest, fetchResponse, context]: Parameters<DidEncounterError>): void {
     const log = context?.log;
     if (fetchResponse) {

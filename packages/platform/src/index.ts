@@ -28,5 +28,6 @@ export * from './access/policy';
 export * from './access/patient-access-gate';
 export * from './access/remote-policy';
 export * from './access/roles';
+export * from './access/scopes';
 export * from './graphql/per-request';
 export * from './events';

@@ -1,4 +1,5 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { careGapFeature } from './care-gaps';
 import { ChartRecordFieldsResolver } from './chart/record-fields.resolver';
 import { createClinicalContext, type ClinicalContext } from './context';
 import { encounterFeature } from './encounter';
@@ -6,13 +7,14 @@ import type { ClinicalFeature } from './feature';
 import { createClinicalIngestor } from './fhir/clinical.ingestor';
 import { medicationFeatures } from './medications';
 import { migrations } from './migrations';
+import { monitoringFeature } from './monitoring';
 import { startPatientFactsConsumer } from './patient-facts';
 import { problemFeatures } from './problems';
 import { resultFeatures } from './results';
 import { patientReference } from './stubs';
 
 /** Every part of the chart, in FHIR import order (encounters first: the others point at them). */
-export const CLINICAL_FEATURES: readonly ClinicalFeature[] = [encounterFeature, ...problemFeatures, ...resultFeatures, ...medicationFeatures];
+export const CLINICAL_FEATURES: readonly ClinicalFeature[] = [encounterFeature, ...problemFeatures, ...resultFeatures, ...medicationFeatures, monitoringFeature, careGapFeature];
 
 /** The clinical subgraph: the shared chart. */
 export const clinicalSubgraph: SubgraphDefinition<ClinicalContext> = {

@@ -21,8 +21,16 @@ export interface AccessDecision {
 
 export const DENIED: AccessDecision = Object.freeze({ allowed: false, basis: null });
 
+/**
+ * Whether the caller reads a category or writes into it. For people they are decided alike (each
+ * write also checks the person's role); a partner app's SMART scopes say which it may do, so a
+ * device client with `system/Observation.c` writes readings without reading anyone's chart.
+ */
+export const ACCESS_INTENTS = ['read', 'write'] as const;
+export type AccessIntent = (typeof ACCESS_INTENTS)[number];
+
 /** Decides a batch: one entry per distinct id given, lowercased. */
-export type AccessPolicyFunction = (principal: Principal, patientIds: readonly string[], category: AccessCategory) => Promise<Map<string, AccessDecision>>;
+export type AccessPolicyFunction = (principal: Principal, patientIds: readonly string[], category: AccessCategory, intent?: AccessIntent) => Promise<Map<string, AccessDecision>>;
 
 /** Where the patients subgraph answers other subgraphs' access questions. */
 export const ACCESS_DECISIONS_PATH = '/internal/access-decisions';

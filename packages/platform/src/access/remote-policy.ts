@@ -1,7 +1,7 @@
 import type { Principal } from '../context';
 import { ASSERTION_HEADER } from '../auth/internal-assertion';
 import { REQUEST_ID_HEADER } from '../server/request-id';
-import { ACCESS_BASES, ACCESS_DECISIONS_PATH, DENIED, type AccessCategory, type AccessDecision, type AccessPolicyFunction } from './policy';
+import { ACCESS_BASES, ACCESS_DECISIONS_PATH, DENIED, type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction } from './policy';
 
 /** The access policy could not be asked: the caller fails closed (no data) with a masked error. */
 export class AccessPolicyUnavailableError extends Error {
@@ -15,6 +15,8 @@ export class AccessPolicyUnavailableError extends Error {
 export interface AccessDecisionsRequest {
   category: AccessCategory;
   patientIds: string[];
+  /** Default read. */
+  intent?: AccessIntent;
 }
 export interface AccessDecisionsResponse {
   decisions: { patientId: string; allowed: boolean; basis: AccessDecision['basis'] }[];
@@ -32,8 +34,8 @@ export function accessDecisionsUrl(baseUrl: string): string {
  * failure (network, timeout, non-200, malformed answer) throws: never a guess.
  */
 export function remoteAccessPolicy(url: string, call: { assertion: string; requestId: string }, timeoutMs = 5_000): AccessPolicyFunction {
-  return async (_principal: Principal, patientIds: readonly string[], category: AccessCategory) => {
-    const body: AccessDecisionsRequest = { category, patientIds: [...patientIds] };
+  return async (_principal: Principal, patientIds: readonly string[], category: AccessCategory, intent: AccessIntent = 'read') => {
+    const body: AccessDecisionsRequest = { category, patientIds: [...patientIds], intent };
     let response: Response;
     try {
       response = await fetch(url, {

@@ -17,7 +17,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import { ASSERTION_HEADER, AssertionVerifier, InvalidAssertionError } from '../auth/internal-assertion';
 import type { Principal } from '../context';
 import { remoteAccessPolicy, type AccessDecisionsRequest, type AccessDecisionsResponse } from '../access/remote-policy';
-import { ACCESS_CATEGORIES, ACCESS_DECISIONS_PATH, ACCESS_POLICY_AUDIENCE, MAX_ACCESS_BATCH, type AccessPolicyFunction } from '../access/policy';
+import { ACCESS_CATEGORIES, ACCESS_DECISIONS_PATH, ACCESS_INTENTS, ACCESS_POLICY_AUDIENCE, MAX_ACCESS_BATCH, type AccessPolicyFunction } from '../access/policy';
 
 /** Everything that makes a subgraph: its schema (resolvers) and its database (schema, entities, migrations). */
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> extends FederatedSchemaDefinition {
@@ -183,12 +183,13 @@ export async function startSubgraphServer<C extends RequestContext>(
     app.post(ACCESS_DECISIONS_PATH, requireAssertion(policyVerifier), express.json({ limit: '64kb' }), async (req, res) => {
       const body = req.body as Partial<AccessDecisionsRequest> | undefined;
       const ids = body?.patientIds;
-      if (!ACCESS_CATEGORIES.includes(body?.category as never) || !Array.isArray(ids) || ids.length > MAX_ACCESS_BATCH || ids.some((id) => typeof id !== 'string')) {
-        res.status(400).json({ error: 'expected { category, patientIds: string[] (at most ' + MAX_ACCESS_BATCH + ') }' });
+      const intent = body?.intent ?? 'read';
+      if (!ACCESS_CATEGORIES.includes(body?.category as never) || !ACCESS_INTENTS.includes(intent) || !Array.isArray(ids) || ids.length > MAX_ACCESS_BATCH || ids.some((id) => typeof id !== 'string')) {
+        res.status(400).json({ error: 'expected { category, patientIds: string[] (at most ' + MAX_ACCESS_BATCH + '), intent?: read | write }' });
         return;
       }
       try {
-        const decisions = await localPolicy(orm.em.fork())((req as AuthenticatedRequest).principal, ids, body!.category!);
+        const decisions = await localPolicy(orm.em.fork())((req as AuthenticatedRequest).principal, ids, body!.category!, intent);
         const answer: AccessDecisionsResponse = { decisions: [...decisions].map(([patientId, decision]) => ({ patientId, ...decision })) };
         res.json(answer);
       } catch (error) {

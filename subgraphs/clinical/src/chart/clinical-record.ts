@@ -19,9 +19,12 @@ export abstract class ClinicalRecord {
   @Property({ type: 'uuid' })
   patientId!: string;
 
-  /** The organization the record came from. */
-  @Property({ type: 'uuid' })
-  organizationId!: string;
+  /**
+   * The organization the record came from. Null only for a patient's own device readings while no
+   * organization monitors them (monitoring/); every other table keeps the column not null.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  organizationId!: string | null;
 
   /** The encounter it was recorded in, when known (same schema; no foreign key so imports may come in any order). */
   @Property({ type: 'uuid', nullable: true })

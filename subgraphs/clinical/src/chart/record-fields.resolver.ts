@@ -17,9 +17,9 @@ export class ChartRecordFieldsResolver {
     return { id: record.patientId };
   }
 
-  @FieldResolver(() => OrganizationRef, { nullable: true, description: 'The organization the record came from' })
-  organization(@Root() record: ClinicalRecord): OrganizationRef {
-    return { id: record.organizationId };
+  @FieldResolver(() => OrganizationRef, { nullable: true, description: "The organization the record came from (null for a patient's own device readings no organization monitors)" })
+  organization(@Root() record: ClinicalRecord): OrganizationRef | null {
+    return record.organizationId ? { id: record.organizationId } : null;
   }
 
   @FieldResolver(() => Encounter, { nullable: true, description: 'The encounter it was recorded in, when known' })

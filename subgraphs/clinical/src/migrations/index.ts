@@ -5,6 +5,8 @@ import { Migration20261124000200_results } from './Migration20261124000200_resul
 import { Migration20261124000300_medications } from './Migration20261124000300_medications';
 import { Migration20261124000400_encounter_details } from './Migration20261124000400_encounter_details';
 import { Migration20261124000500_patient_facts } from './Migration20261124000500_patient_facts';
+import { Migration20261124000600_care_gaps } from './Migration20261124000600_care_gaps';
+import { Migration20261124000700_monitoring } from './Migration20261124000700_monitoring';
 
 /** Every migration of the clinical schema, oldest first. New files must be added here. */
 export const migrations: MigrationEntry[] = [
@@ -14,4 +16,6 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261124000300_medications', class: Migration20261124000300_medications },
   { name: 'Migration20261124000400_encounter_details', class: Migration20261124000400_encounter_details },
   { name: 'Migration20261124000500_patient_facts', class: Migration20261124000500_patient_facts },
+  { name: 'Migration20261124000600_care_gaps', class: Migration20261124000600_care_gaps },
+  { name: 'Migration20261124000700_monitoring', class: Migration20261124000700_monitoring },
 ];

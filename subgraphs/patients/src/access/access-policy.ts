@@ -1,5 +1,6 @@
 import {
-  ACCESS_CATEGORIES, DENIED, type AccessBasis, type AccessCategory, type AccessDecision, type AccessPolicyFunction, type Principal,
+  ACCESS_CATEGORIES, DENIED, parseSmartScope, type AccessBasis, type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction,
+  type Principal, type SmartAction,
 } from '@caregraph/platform';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
@@ -29,22 +30,24 @@ export function categoryOfResourceType(resourceType: string): AccessCategory {
   return 'clinical';
 }
 
+/** The SMART actions that count as reading, or as writing (create, update, delete). */
+const INTENT_ACTIONS: Record<AccessIntent, readonly SmartAction[]> = { read: ['r'], write: ['c', 'u', 'd'] };
+
 /**
  * SMART scopes (v1 `patient/Observation.read`, v2 `system/Observation.rs`) → the categories they
- * read. `*` covers all three. Any read scope also covers demographics: a partner app cannot use
- * a claim or an observation without knowing whose it is (as billing staff see demographics).
+ * read, or (intent `write`: v1 `.write`, v2 `.c`/`.u`/`.d`) write into. `*` covers all three. Any
+ * read scope also covers demographics: a partner app cannot use a claim or an observation without
+ * knowing whose it is (as billing staff see demographics). Write scopes open nothing to read.
  */
-export function categoriesOfScopes(scopes: readonly string[]): Set<AccessCategory> {
+export function categoriesOfScopes(scopes: readonly string[], intent: AccessIntent = 'read'): Set<AccessCategory> {
   const categories = new Set<AccessCategory>();
   for (const scope of scopes) {
-    const match = /^(patient|user|system)\/(\*|[A-Za-z]+)\.(read|\*|[cruds]+)$/.exec(scope);
-    if (!match) continue;
-    const [, , resource, access] = match;
-    if (!(access === 'read' || access === '*' || (access !== 'read' && /^[cruds]+$/.test(access) && access.includes('r')))) continue;
-    if (resource === '*') ACCESS_CATEGORIES.forEach((category) => categories.add(category));
-    else categories.add(categoryOfResourceType(resource));
+    const parsed = parseSmartScope(scope);
+    if (!parsed || !INTENT_ACTIONS[intent].some((action) => parsed.actions.has(action))) continue;
+    if (parsed.resourceType === '*') ACCESS_CATEGORIES.forEach((category) => categories.add(category));
+    else categories.add(categoryOfResourceType(parsed.resourceType));
   }
-  if (categories.size) categories.add('demographics');
+  if (intent === 'read' && categories.size) categories.add('demographics');
   return categories;
 }
 
@@ -74,11 +77,12 @@ function consentCategoriesFor(category: AccessCategory, readable: readonly Acces
   return [...new Set(readable.filter((c) => c !== 'demographics').flatMap((c) => CONSENT_COVERS[c]))];
 }
 
-function ruleFor(principal: Principal, category: AccessCategory): OrganizationRule | null {
+function ruleFor(principal: Principal, category: AccessCategory, intent: AccessIntent = 'read'): OrganizationRule | null {
   if (principal.kind === 'client') {
-    const readable = categoriesOfScopes(principal.scopes);
-    if (!principal.organizationId || !readable.has(category)) return null;
-    return { organizationId: principal.organizationId, registration: true, consentCategories: consentCategoriesFor(category, [...readable]), breakGlassUserId: null };
+    // the organization's patients (registration, or a consent covering the category), for what the scopes allow
+    const permitted = categoriesOfScopes(principal.scopes, intent);
+    if (!principal.organizationId || !permitted.has(category)) return null;
+    return { organizationId: principal.organizationId, registration: true, consentCategories: consentCategoriesFor(category, [...permitted]), breakGlassUserId: null };
   }
   if (principal.kind !== 'user' || !principal.organizationId) return null;
   const organizationId = principal.organizationId;
@@ -114,11 +118,11 @@ interface Row {
 
 /**
  * Decides, for every patient id, whether `principal` may see `category` of that patient's record
- * at `now`, and on what basis (own record > registration > consent > break-glass). One SQL
- * statement for the whole batch, whatever its size: the ids travel as one array parameter and
- * each id costs an index probe per basis (patient_registration's (patient_id, organization_id)
- * key, patient_consent_decision_idx, break_glass_access_decision_idx). Nothing is cached, so a
- * revocation counts from the very next decision.
+ * (intent `write`: may write into it) at `now`, and on what basis (own record > registration >
+ * consent > break-glass). One SQL statement for the whole batch, whatever its size: the ids
+ * travel as one array parameter and each id costs an index probe per basis (patient_registration's
+ * (patient_id, organization_id) key, patient_consent_decision_idx, break_glass_access_decision_idx).
+ * Nothing is cached, so a revocation counts from the very next decision.
  *
  * Ids that are not uuids are denied without reaching Postgres. The result has one entry per
  * distinct id given (lowercased). `system` principals get nothing here: jobs bypass the policy
@@ -130,6 +134,7 @@ export async function decidePatientAccess(
   patientIds: readonly string[],
   category: AccessCategory,
   now: Date = new Date(),
+  intent: AccessIntent = 'read',
 ): Promise<Map<string, AccessDecision>> {
   if (!ACCESS_CATEGORIES.includes(category)) throw new Error('decidePatientAccess: unknown category');
   const decisions = new Map<string, AccessDecision>();
@@ -146,7 +151,7 @@ export async function decidePatientAccess(
     if (own && decisions.has(own)) decisions.set(own, { allowed: true, basis: 'own-record' });
     return decisions;
   }
-  const rule = ruleFor(principal, category);
+  const rule = ruleFor(principal, category, intent);
   if (!rule || ids.length === 0) return decisions;
 
   const consentSql = rule.consentCategories.length
@@ -191,8 +196,8 @@ export async function decideOnePatient(em: EntityManager, principal: Principal, 
 }
 
 /** The policy as the subgraph server runs it (in-process here, over HTTP for the other subgraphs). */
-export const patientAccessPolicy = (em: EntityManager): AccessPolicyFunction => (principal, patientIds, category) =>
-  decidePatientAccess(em, principal, patientIds, category);
+export const patientAccessPolicy = (em: EntityManager): AccessPolicyFunction => (principal, patientIds, category, intent) =>
+  decidePatientAccess(em, principal, patientIds, category, new Date(), intent);
 
 /**
  * The same policy as a condition on Patient, for lists (search, worklists): the patients

@@ -138,11 +138,28 @@ export class Observation extends ClinicalRecord {
   @Property({ type: 'jsonb' })
   referenceRange: StoredReferenceRange[] & Opt = [];
 
-  @Field(() => ID, { nullable: true, description: 'The device that took the reading (remote monitoring); null for imported and clinician-entered observations' })
+  /*
+   * The device that took a remote-monitoring reading (all null for imported and clinician-entered
+   * observations); resolved as `device` (monitoring/). (patient, identifier, reading id) is unique:
+   * a device's resent reading is recognised, not stored twice.
+   */
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use device { id }', description: "caregraph's id of the device that took the reading" })
   @Property({ type: 'uuid', nullable: true })
   deviceId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The name of that device' })
+  @Field(() => String, { nullable: true, deprecationReason: 'Use device { name }', description: 'The name of that device' })
   @Property({ type: 'text', nullable: true })
   deviceName?: string | null;
+
+  /** The device's own identifier (serial number, ...), as it sent it. */
+  @Property({ type: 'text', nullable: true })
+  deviceIdentifier?: string | null;
+
+  /** What kind of device (a SNOMED CT or other coding), when it said. */
+  @Property({ type: 'jsonb', nullable: true })
+  deviceType?: Coding | null;
+
+  /** The device's own id of this reading. */
+  @Property({ type: 'text', nullable: true })
+  deviceReadingId?: string | null;
 }

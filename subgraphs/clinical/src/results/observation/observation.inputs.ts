@@ -2,6 +2,7 @@ import { CodingInput, Nested } from '@caregraph/platform';
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
 import { ChartListArgs } from '../../chart/chart-list';
+import { UCUM_CODE } from '../shared/quantity';
 import { ObservationCategory, ObservationStatus } from './observation.entity';
 
 /** `from`/`to` apply to effectiveAt; `code` is the observation's code (e.g. a LOINC code). */
@@ -11,8 +12,6 @@ export class PatientObservationsArgs extends ChartListArgs {
   @Field(() => ObservationCategory, { nullable: true }) @IsOptional() @IsEnum(ObservationCategory) category?: ObservationCategory | null;
 }
 
-/** UCUM codes are short tokens without spaces ("kg", "mm[Hg]", "/min", "kg/m2", "{score}"). */
-const UCUM_CODE = /^[!-~]{1,32}$/;
 
 @InputType({ description: 'One part of a multi-part observation, e.g. the systolic pressure of a blood pressure' })
 export class RecordObservationComponentInput {

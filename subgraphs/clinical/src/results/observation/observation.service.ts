@@ -1,10 +1,10 @@
 import {
-  badInput, CLINICIAN_ROLES, forbidden, notFound, perRequest, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext,
+  badInput, CLINICIAN_ROLES, forbidden, notFound, perRequest, requireStaff, type CodingInput, type Connection, type RequestContext,
 } from '@caregraph/platform';
 import { validate as isUuid } from 'uuid';
 import { listChartRecords } from '../../chart/chart-list';
 import type { ClinicalContext } from '../../context';
-import { isLoincCode, LOINC } from '../shared/codes';
+import { isLoincCode, LOINC, toCoding } from '../shared/codes';
 import { UCUM, type StoredQuantity } from '../shared/quantity';
 import {
   Observation, ObservationCategory, ObservationStatus, OBSERVATION_CATEGORY_SYSTEM, RESULTED_OBSERVATION_STATUSES, type StoredComponent,
@@ -28,11 +28,10 @@ const CATEGORY_DISPLAY: Record<ObservationCategory, string> = {
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const EARLIEST = new Date('1900-01-01T00:00:00Z');
 
-const toCoding = (coding: CodingInput): Coding => ({ system: coding.system ?? null, code: coding.code, display: coding.display ?? null });
 const ucumQuantity = (value: number, unit: string): StoredQuantity => ({ value, unit, unitCode: unit, system: UCUM, comparator: null });
 
 /** A LOINC coding, or BAD_USER_INPUT on `<field>.system` / `<field>.code`. */
-function requireLoinc(coding: CodingInput, field: string): void {
+export function requireLoinc(coding: CodingInput, field: string): void {
   if (coding.system !== LOINC) throw badInput(`${field}.system`, `${field} must be a LOINC coding (system ${LOINC})`);
   if (!isLoincCode(coding.code)) throw badInput(`${field}.code`, `${field}.code is not a valid LOINC code`);
 }
@@ -63,10 +62,11 @@ function valueKinds(input: RecordObservationInput): number {
 }
 
 /**
- * Checks one entered observation and returns its category; BAD_USER_INPUT naming the field
- * (`observations[2].value`), never the value. Pure: nothing is read or written.
+ * Checks one entered observation (a clinician's, a device's reading) and returns its category;
+ * BAD_USER_INPUT naming the field (`observations[2].value`), never the value. Pure: nothing is
+ * read or written.
  */
-function checkEntry(input: RecordObservationInput, prefix: string, now: Date): ObservationCategory {
+export function checkObservationEntry(input: RecordObservationInput, prefix: string, now: Date): ObservationCategory {
   requireLoinc(input.code, `${prefix}.code`);
   if (input.effectiveAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw badInput(`${prefix}.effectiveAt`, 'effectiveAt must not be in the future');
   if (input.effectiveAt < EARLIEST) throw badInput(`${prefix}.effectiveAt`, 'effectiveAt must not be before 1900');
@@ -112,6 +112,37 @@ function checkEntry(input: RecordObservationInput, prefix: string, now: Date): O
     if (diastolic >= systolic) throw badInput(`${prefix}.components[${seen.get(DIASTOLIC)}].value`, 'the diastolic pressure must be lower than the systolic');
   }
   return known.category;
+}
+
+/**
+ * The columns an entered observation (checked by checkObservationEntry) takes from the entry:
+ * final, its category, code, effective time, value or components; issued `now`. Provenance
+ * (patient, organization, encounter, device) is the caller's to add.
+ */
+export function enteredObservationData(entry: RecordObservationInput, category: ObservationCategory, now: Date) {
+  const hasQuantity = entry.value !== null && entry.value !== undefined;
+  return {
+    status: ObservationStatus.FINAL,
+    categories: [{ system: OBSERVATION_CATEGORY_SYSTEM, code: category, display: CATEGORY_DISPLAY[category] }],
+    category,
+    code: toCoding(entry.code),
+    codeValue: entry.code.code,
+    effectiveAt: entry.effectiveAt,
+    issuedAt: now,
+    valueQuantity: hasQuantity ? String(entry.value) : null,
+    valueUnit: hasQuantity ? entry.unit : null,
+    valueUnitCode: hasQuantity ? entry.unit : null,
+    valueSystem: hasQuantity ? UCUM : null,
+    valueCodeableConcept: entry.valueCoding ? toCoding(entry.valueCoding) : null,
+    valueString: entry.valueString ?? null,
+    valueBoolean: entry.valueBoolean ?? null,
+    valueInteger: entry.valueInteger ?? null,
+    components: (entry.components ?? []).map((component): StoredComponent => ({
+      code: toCoding(component.code),
+      quantity: component.value !== null && component.value !== undefined ? ucumQuantity(component.value, component.unit!) : null,
+      coding: component.valueCoding ? toCoding(component.valueCoding) : null,
+    })),
+  };
 }
 
 /** Observations of a patient: lists, latest vital signs, a clinician's entry. */
@@ -162,7 +193,7 @@ export class ObservationService {
   async record(input: RecordObservationsInput): Promise<Observation[]> {
     const clinician = requireStaff(this.ctx.principal, CLINICIAN_ROLES, 'record observations');
     const now = new Date();
-    const categories = input.observations.map((entry, index) => checkEntry(entry, `observations[${index}]`, now));
+    const categories = input.observations.map((entry, index) => checkObservationEntry(entry, `observations[${index}]`, now));
     await this.ctx.access.requireWrite(input.patientId, 'clinical', 'Observation', 'patientId', () => true);
     const patientId = input.patientId.toLowerCase();
 
@@ -174,35 +205,12 @@ export class ObservationService {
       encounterId = encounter.id;
     }
 
-    const observations = input.observations.map((entry, index) => {
-      const category = categories[index];
-      const hasQuantity = entry.value !== null && entry.value !== undefined;
-      return this.ctx.em.create(Observation, {
-        patientId,
-        organizationId: clinician.organizationId,
-        encounterId,
-        status: ObservationStatus.FINAL,
-        categories: [{ system: OBSERVATION_CATEGORY_SYSTEM, code: category, display: CATEGORY_DISPLAY[category] }],
-        category,
-        code: toCoding(entry.code),
-        codeValue: entry.code.code,
-        effectiveAt: entry.effectiveAt,
-        issuedAt: now,
-        valueQuantity: hasQuantity ? String(entry.value) : null,
-        valueUnit: hasQuantity ? entry.unit : null,
-        valueUnitCode: hasQuantity ? entry.unit : null,
-        valueSystem: hasQuantity ? UCUM : null,
-        valueCodeableConcept: entry.valueCoding ? toCoding(entry.valueCoding) : null,
-        valueString: entry.valueString ?? null,
-        valueBoolean: entry.valueBoolean ?? null,
-        valueInteger: entry.valueInteger ?? null,
-        components: (entry.components ?? []).map((component): StoredComponent => ({
-          code: toCoding(component.code),
-          quantity: component.value !== null && component.value !== undefined ? ucumQuantity(component.value, component.unit!) : null,
-          coding: component.valueCoding ? toCoding(component.valueCoding) : null,
-        })),
-      });
-    });
+    const observations = input.observations.map((entry, index) => this.ctx.em.create(Observation, {
+      patientId,
+      organizationId: clinician.organizationId,
+      encounterId,
+      ...enteredObservationData(entry, categories[index], now),
+    }));
     await this.ctx.access.flushAudited(this.ctx.em, patientId, 'clinical', 'Observation', { operation: 'create', records: observations.length });
     return observations;
   }

@@ -60,6 +60,16 @@ export const KNOWN_OBSERVATION_CODES: Readonly<Record<string, KnownObservationCo
   '2339-0': { name: 'glucose', category: ObservationCategory.LABORATORY, measurement: { name: 'glucose', unit: 'mg/dL', range: { min: 0, max: 5000 } } },
 };
 
+/**
+ * What one LOINC code measures: a known code's own value (29463-7 body weight), or a component of
+ * a known panel (8480-6 systolic blood pressure); undefined for codes not checked strictly.
+ */
+export function knownMeasurement(code: string): KnownMeasurement | undefined {
+  const known = KNOWN_OBSERVATION_CODES[code];
+  if (known?.measurement) return known.measurement;
+  return Object.values(KNOWN_OBSERVATION_CODES).map((panel) => panel.components?.[code]).find(Boolean);
+}
+
 export function withinRange(value: number, range: PhysicalRange): boolean {
   const aboveMin = range.minInclusive ? value >= range.min : value > range.min;
   const belowMax = range.maxInclusive ? value <= range.max : value < range.max;

@@ -1,7 +1,10 @@
-import { codingsOf, type Coding } from '@caregraph/platform';
+import { codingsOf, type Coding, type CodingInput } from '@caregraph/platform';
 import type { CodeableConcept } from '@medplum/fhirtypes';
 
 export const LOINC = 'http://loinc.org';
+
+/** An entered coding as stored. */
+export const toCoding = (coding: CodingInput): Coding => ({ system: coding.system ?? null, code: coding.code, display: coding.display ?? null });
 
 /**
  * The coding that names a concept: the first of `preferredSystem` (e.g. LOINC for observations)

@@ -5,6 +5,9 @@ import { Field, Float, ObjectType } from 'type-graphql';
 /** The UCUM code system: units of clinician-entered measurements are UCUM codes. */
 export const UCUM = 'http://unitsofmeasure.org';
 
+/** UCUM codes are short tokens without spaces ("kg", "mm[Hg]", "/min", "kg/m2", "{score}"). */
+export const UCUM_CODE = /^[!-~]{1,32}$/;
+
 /** FHIR Quantity.comparator: how to read the value when it is not exact (e.g. "<5"). */
 export const QUANTITY_COMPARATORS = ['<', '<=', '>=', '>'] as const;
 
