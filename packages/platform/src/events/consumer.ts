@@ -20,11 +20,21 @@ export interface DeliveredEvent<P = unknown> {
 /** Runs in one transaction with the consumer's offset update: commit = processed, throw = retried. */
 export type EventHandler = (em: EntityManager, event: DeliveredEvent) => Promise<void>;
 
+/**
+ * Handles several events, in id order, in one transaction with the offset updates: one commit for
+ * up to `batchSize` events, and room for set-based work (e.g. one recompute for every patient the
+ * events touched). A throw rolls the whole batch back; it is retried whole.
+ */
+export type EventBatchHandler = (em: EntityManager, events: readonly DeliveredEvent[]) => Promise<void>;
+
 export interface EventConsumerOptions {
   /** Stable name: offsets are stored under it, and one instance per name processes at a time. */
   name: string;
   topics: readonly string[];
-  handler: EventHandler;
+  /** One event per transaction. Give this or `batchHandler`. */
+  handler?: EventHandler;
+  /** The contiguous events of each read in one transaction (see EventBatchHandler). */
+  batchHandler?: EventBatchHandler;
   /** The handler's transactions run on this ORM's pool. */
   orm: MikroORM;
   logger: Logger;
@@ -135,6 +145,7 @@ export class EventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     if (!options.name) throw new Error('an event consumer needs a name');
     if (!options.topics.length) throw new Error('an event consumer needs at least one topic');
+    if (!options.handler === !options.batchHandler) throw new Error('an event consumer needs a handler or a batchHandler (one of them)');
     this.name = options.name;
     this.topics = new Set(options.topics);
     this.log = options.logger.child({ consumer: options.name });
@@ -352,23 +363,72 @@ export class EventConsumer {
     }
 
     let outcome: BatchOutcome = rows.length === this.batchSize ? 'more' : 'done';
+    const deliverable: EventRow[] = [];
+    let reached = this.position;
     for (const row of rows) {
       if (this.state !== 'active') {
         outcome = 'stopped';
         break;
       }
       const id = BigInt(row.id);
-      if (id > this.position + 1n && id - 1n > settledUpTo) {
+      if (id > reached + 1n && id - 1n > settledUpTo) {
         // an id before this one is not visible: in flight (never skip it) or rolled back (settles soon)
         this.gap ??= { snapshot: row.snapshot, upTo: BigInt(rows[rows.length - 1].id) };
         outcome = 'gap';
         break;
       }
-      if (this.topics.has(row.topic)) await this.handle(row, id);
-      this.position = id;
+      if (this.options.batchHandler) {
+        if (this.topics.has(row.topic)) deliverable.push(row);
+      } else {
+        if (this.topics.has(row.topic)) await this.handle(row, id);
+        this.position = id;
+      }
+      reached = id;
+    }
+    if (this.options.batchHandler && outcome !== 'stopped') {
+      await this.handleMany(deliverable);
+      this.position = reached;
     }
     await this.savePosition(client);
     return outcome;
+  }
+
+  /** The batchHandler path: every deliverable event of one read in one transaction. */
+  private async handleMany(rows: readonly EventRow[]): Promise<void> {
+    const fresh = rows.filter((row) => BigInt(row.id) > (this.offsets.get(row.topic) ?? 0n));
+    if (fresh.length === 0) return;
+    this.current = { id: fresh[0].id, topic: fresh[0].topic };
+    const em = this.options.orm.em.fork({ clear: true }) as EntityManager;
+    const handled = await em.transactional(async (tx) => {
+      const sql = sqlFor(tx as EntityManager);
+      const topics = [...new Set(fresh.map((row) => row.topic))];
+      // the offset rows, locked: an instance that lost its lock mid-batch and this one cannot both run it
+      // (lists travel as jsonb: one shape whether the executor is pg or MikroORM)
+      const offsets = await sql.query<{ topic: string; last_id: string }>(
+        `select topic, last_id::text as last_id from events.consumer_offset
+          where consumer = $1 and topic in (select jsonb_array_elements_text($2::jsonb)) for update`,
+        [this.name, JSON.stringify(topics)],
+      );
+      const done = new Map(offsets.map((offset) => [offset.topic, BigInt(offset.last_id)]));
+      const events = fresh.filter((row) => BigInt(row.id) > (done.get(row.topic) ?? 0n)).map((row): DeliveredEvent => ({
+        id: row.id, topic: row.topic, key: row.key, payload: row.payload, occurredAt: row.occurred_at, producer: row.producer,
+      }));
+      if (events.length === 0) return 0;
+      await this.options.batchHandler!(tx as EntityManager, events);
+      const last = new Map<string, string>();
+      for (const event of events) last.set(event.topic, event.id);
+      await sql.query(
+        `insert into events.consumer_offset (consumer, topic, last_id)
+         select $1, t.key, t.value::bigint from jsonb_each_text($2::jsonb) as t
+         on conflict (consumer, topic) do update set last_id = greatest(events.consumer_offset.last_id, excluded.last_id), updated_at = now()`,
+        [this.name, JSON.stringify(Object.fromEntries(last))],
+      );
+      return events.length;
+    });
+    for (const row of fresh) this.offsets.set(row.topic, max(this.offsets.get(row.topic) ?? 0n, BigInt(row.id)));
+    this.processed += handled;
+    this.failures = 0;
+    this.current = undefined;
   }
 
   private async handle(row: EventRow, id: bigint): Promise<void> {
@@ -384,7 +444,7 @@ export class EventConsumer {
         [this.name, row.topic],
       );
       if (offset && BigInt(offset.last_id) >= id) return false;
-      await this.options.handler(tx as EntityManager, event);
+      await this.options.handler!(tx as EntityManager, event);
       await sql.query(
         `insert into events.consumer_offset (consumer, topic, last_id) values ($1, $2, $3)
          on conflict (consumer, topic) do update set last_id = excluded.last_id, updated_at = now()`,

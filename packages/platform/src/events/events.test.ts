@@ -270,4 +270,61 @@ describe('events between services (platform)', () => {
     await waitFor(async () => (await deliveries(name)).length === 6, 'the new events');
     expect((await deliveries(name)).slice(4).map((d) => d.event_id)).toEqual([zId, xId]);
   });
+
+  describe('batch mode (batchHandler)', () => {
+    /** Records each event of a batch with the batch's number: which events shared a transaction. */
+    const batchRecorder = (name: string, instance: string, batches: { count: number }) => async (tx: EntityManager, events: readonly DeliveredEvent[]) => {
+      batches.count += 1;
+      for (const event of events) {
+        await tx.execute('insert into evtest.delivered (consumer, instance, event_id, topic, key, payload) values (?, ?, ?, ?, ?, ?::jsonb)',
+          [name, instance, event.id, event.topic, event.key, JSON.stringify({ batch: batches.count })]);
+      }
+    };
+
+    it('handles a read of many events in one transaction, in order, exactly once across a restart', async () => {
+      const topic = topicName('batch');
+      const name = 'batch-consumer';
+      const ids = await publishMany(topic, 90);
+      const first = { count: 0 };
+      const a = await consumer({ name, topics: [topic], handler: undefined, batchHandler: batchRecorder(name, 'a', first), batchSize: 40 }, 'a').start();
+      await waitFor(async () => (await deliveries(name)).length === 90, 'every event');
+      expect((await deliveries(name)).map((d) => d.event_id)).toEqual(ids);
+      expect(first.count).toBeLessThanOrEqual(4); // 90 events at 40 per read: three or four transactions, not 90
+      await a.stop();
+
+      const more = await publishMany(topic, 5, 90);
+      const second = { count: 0 };
+      await consumer({ name, topics: [topic], handler: undefined, batchHandler: batchRecorder(name, 'b', second) }, 'b').start();
+      await waitFor(async () => (await deliveries(name)).length === 95, 'the later events');
+      const delivered = await deliveries(name);
+      expect(delivered.map((d) => d.event_id)).toEqual([...ids, ...more]);
+      expect(delivered.slice(90).map((d) => d.instance)).toEqual(Array(5).fill('b')); // nothing handled twice after the restart
+    });
+
+    it('rolls a failing batch back whole and retries it whole; nothing is skipped', async () => {
+      const topic = topicName('batch-failure');
+      const name = 'batch-failing-consumer';
+      const ids = await publishMany(topic, 6);
+      let attempts = 0;
+      const batches = { count: 0 };
+      const record = batchRecorder(name, 'a', batches);
+      const c = await consumer({
+        name, topics: [topic], handler: undefined,
+        batchHandler: async (tx, events) => {
+          await record(tx, events); // written, then rolled back with the failure
+          if (events.some((event) => event.id === ids[3]) && (attempts += 1) <= 2) throw new Error('downstream unavailable');
+        },
+      }).start();
+      await waitFor(() => c.status().failures >= 1, 'a failure');
+      expect(await deliveries(name)).toEqual([]); // the batch held ids[3], and nothing of it stayed
+      await waitFor(async () => (await deliveries(name)).length === 6, 'every event after the retries');
+      expect(attempts).toBe(3);
+      expect((await deliveries(name)).map((d) => d.event_id)).toEqual(ids);
+    });
+
+    it('needs exactly one of handler and batchHandler', () => {
+      expect(() => new EventConsumer({ orm, logger, name: 'x', topics: ['t'] })).toThrow(/handler or a batchHandler/);
+      expect(() => new EventConsumer({ orm, logger, name: 'x', topics: ['t'], handler: async () => undefined, batchHandler: async () => undefined })).toThrow(/one of them/);
+    });
+  });
 });

@@ -36,9 +36,10 @@ function demographicsOf(event: DeliveredEvent): Demographics {
 /**
  * Applies one `patient.demographics` event (in the consumer's transaction). Each event carries the
  * full current values; one older than the row's last_event_id (or the same one) changes nothing.
- * A change recomputes the patient's care gaps (age, gender and death decide which rules apply).
+ * Returns the patient whose facts changed (their care gaps need a recompute: age, gender and death
+ * decide which rules apply), or null.
  */
-export async function applyDemographics(em: EntityManager, event: DeliveredEvent): Promise<void> {
+export async function applyDemographics(em: EntityManager, event: DeliveredEvent): Promise<string | null> {
   const facts = demographicsOf(event);
   const changed = await em.execute<{ patient_id: string }[]>(
     `insert into "clinical"."patient_facts" ("patient_id", "birth_date", "gender", "deceased", "updated_at", "last_event_id")
@@ -50,7 +51,7 @@ export async function applyDemographics(em: EntityManager, event: DeliveredEvent
      returning "patient_id"`,
     [facts.patientId, facts.birthDate, facts.gender, facts.deceased, event.id],
   );
-  if (changed.length) await recomputeCareGaps(em, [facts.patientId]);
+  return changed.length ? facts.patientId : null;
 }
 
 /** The payload of a `patient.registrations` event, checked like demographics. */
@@ -68,36 +69,52 @@ function registrationsOf(event: DeliveredEvent): { patientId: string; organizati
  * become the event's full list (what careGapPatients filters on). Rows written from a newer
  * event are left alone.
  */
-export async function applyRegistrations(em: EntityManager, event: DeliveredEvent): Promise<void> {
+export async function applyRegistrations(em: EntityManager, event: DeliveredEvent): Promise<null> {
   const { patientId, organizationIds } = registrationsOf(event);
   const [{ newer }] = await em.execute<{ newer: boolean }[]>(
     `select exists (select 1 from "clinical"."patient_registration" where "patient_id" = ? and "last_event_id" >= ?::bigint) as "newer"`,
     [patientId, event.id],
   );
-  if (newer) return;
+  if (newer) return null;
   await em.execute(`delete from "clinical"."patient_registration" where "patient_id" = ?`, [patientId]);
-  if (organizationIds.length === 0) return;
+  if (organizationIds.length === 0) return null;
   await em.execute(
     `insert into "clinical"."patient_registration" ("organization_id", "patient_id", "last_event_id")
      select unnest(?::uuid[]), ?::uuid, ?::bigint`,
     [uuidArray(organizationIds), patientId, event.id],
   );
+  return null; // registrations decide who lists the patient, not their gaps
 }
 
-const HANDLERS: Record<string, (em: EntityManager, event: DeliveredEvent) => Promise<void>> = {
+/** Each topic's handler: applies the event, returns the patient whose care gaps it changed (or null). */
+const HANDLERS: Record<string, (em: EntityManager, event: DeliveredEvent) => Promise<string | null>> = {
   [PATIENT_DEMOGRAPHICS_TOPIC]: applyDemographics,
   [PATIENT_REGISTRATIONS_TOPIC]: applyRegistrations,
 };
 
+/**
+ * A read's worth of events in one transaction, in order, then one set-based care-gap recompute
+ * for every patient they changed: after an import of 100k patients, a few hundred transactions
+ * instead of 200k.
+ */
+export async function applyPatientEvents(em: EntityManager, events: readonly DeliveredEvent[]): Promise<void> {
+  const changed = new Set<string>();
+  for (const event of events) {
+    const patientId = await HANDLERS[event.topic](em, event);
+    if (patientId) changed.add(patientId);
+  }
+  if (changed.size) await recomputeCareGaps(em, [...changed]);
+}
+
 /** The clinical subgraph's worker: keeps clinical.patient_facts and patient_registration in step with the patients subgraph. */
 export function startPatientFactsConsumer(
   services: { orm: MikroORM; logger: Logger },
-  options: Partial<Omit<EventConsumerOptions, 'name' | 'topics' | 'handler' | 'orm' | 'logger'>> = {},
+  options: Partial<Omit<EventConsumerOptions, 'name' | 'topics' | 'handler' | 'batchHandler' | 'orm' | 'logger'>> = {},
 ): Promise<EventConsumer> {
   return new EventConsumer({
     name: PATIENT_FACTS_CONSUMER,
     topics: Object.keys(HANDLERS),
-    handler: (em, event) => HANDLERS[event.topic](em, event),
+    batchHandler: applyPatientEvents,
     orm: services.orm,
     logger: services.logger,
     ...options,
