@@ -95,6 +95,25 @@ export interface ChartFixture {
   organizationId: string;
 }
 
+/**
+ * Waits until every event consumer has caught up (after a large import the clinical subgraph
+ * works through demographics and registrations events in the background): measuring before that
+ * would time the catch-up too.
+ */
+export async function eventsConsumed(databaseUrl: string, timeoutMs = 6 * 3600_000): Promise<void> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+      const { rows } = await pool.query<{ done: boolean }>(
+        'select coalesce((select max(id) from events.event), 0) <= coalesce((select min(last_id) from events.consumer_offset), 0) as done');
+      if (rows[0].done) return;
+    }
+    throw new Error('the event consumers did not catch up');
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Imports the chart fixture into the bench platform's database (the product never needs it at run time). */
 export async function importChartFixture(platform: BenchPlatform): Promise<ChartFixture> {
   const file = path.join(repoRoot, '..', 'shared', 'fixtures', 'synthea', CHART_FIXTURE);
@@ -104,6 +123,7 @@ export async function importChartFixture(platform: BenchPlatform): Promise<Chart
   } finally {
     await importer.close();
   }
+  await eventsConsumed(platform.databaseUrl);
   const bundle = JSON.parse(readFileSync(file, 'utf8')) as { entry: { resource: { resourceType: string; id: string; serviceProvider?: { reference: string } } }[] };
   const patient = bundle.entry.find((entry) => entry.resource.resourceType === 'Patient')!.resource;
   const encounter = bundle.entry.find((entry) => entry.resource.resourceType === 'Encounter')!.resource;

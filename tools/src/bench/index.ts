@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchChart, importChartFixture, SQL_FLOOR, type ChartBenchRow } from './chart';
 import { benchGatewayVsDirect } from './gateway-vs-direct';
 import { postGraphql } from './measure';
 import { startBenchPlatform } from './platform-process';
@@ -39,9 +40,45 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+
+    process.stderr.write(`bench: the full chart of the largest fixture patient vs the SQL floor...\n`);
+    const fixture = await importChartFixture(platform);
+    const chartRows = await benchChart(platform, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
+    process.stdout.write(`${chartTable(`Full chart of the largest Synthea fixture patient through the gateway, as a physician of their organization, vs the SQL floor (${SQL_FLOOR.length} plain statements, one per table, same rows); ${patients} generated patients besides.`, chartRows)}\n`);
   } finally {
     await platform.stop();
   }
+
+  const large = Number(process.env.BENCH_LARGE_PATIENTS ?? 0);
+  if (large > 0) {
+    process.stderr.write(`bench: the same chart with ${large} generated patients in the database (seeding takes a while)...\n`);
+    const big = await startBenchPlatform({ demoPatients: large, importDemoTimeoutMs: 6 * 3600_000 });
+    try {
+      const fixture = await importChartFixture(big);
+      const chartRows = await benchChart(big, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
+      process.stdout.write(`${chartTable(`The same chart with ${large} generated patients in the database (compare the p50 with the ${patients}-patient table above; target ratio ≤ 1.2).`, chartRows)}\n`);
+    } finally {
+      await big.stop();
+    }
+  } else {
+    process.stdout.write('(Set BENCH_LARGE_PATIENTS=100000 to measure the chart with 100k generated patients in the database.)\n');
+  }
+}
+
+function chartTable(caption: string, rows: ChartBenchRow[]): string {
+  return [
+    caption,
+    '',
+    '| clients | path | p50 ms | p95 ms | p99 ms | req/s | errors |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+    ...rows.flatMap((row) => [
+      `| ${row.clients} | chart via gateway | ${row.chart.p50} | ${row.chart.p95} | ${row.chart.p99} | ${row.chart.requestsPerSecond} | ${row.chart.errors} |`,
+      `| ${row.clients} | SQL floor | ${row.floor.p50} | ${row.floor.p95} | ${row.floor.p99} | ${row.floor.requestsPerSecond} | ${row.floor.errors} |`,
+    ]),
+    '',
+    ...rows.map((row) => `- ${row.clients} client(s): chart/SQL floor p50 ratio **${row.p50Ratio}** (target ≤ 3)`),
+    '',
+  ].join('\n');
 }
 
 main().catch((error: unknown) => {

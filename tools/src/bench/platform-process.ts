@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, verifyAccessToken, type Principal } from '@caregraph/platform';
+import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, embeddedDatabaseUrl, signAccessToken, verifyAccessToken, type Principal } from '@caregraph/platform';
 import type { LauncherUrls } from '../launcher/launcher';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,13 @@ export interface BenchPlatform {
   /** Headers a direct subgraph call needs: what the gateway would send for the same physician. */
   directHeaders(subgraph: string): Promise<Record<string, string>>;
   subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging' | 'identity', string>;
+  /** The platform's embedded database (the bench imports fixtures and reads the SQL floor there). */
+  databaseUrl: string;
+  /**
+   * An access token for any principal, signed with the platform's own key from its data folder:
+   * how the bench acts as a clinician of an organization the demo accounts do not cover.
+   */
+  tokenFor(principal: Extract<Principal, { kind: 'user' }>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -34,13 +41,14 @@ async function freePort(): Promise<number> {
  * Starts the whole platform exactly as `npm start` does (the launcher, as its own process tree) on a
  * throwaway embedded cluster and free ports, so benchmarks measure real processes over real HTTP.
  */
-export async function startBenchPlatform(options: { demoPatients: number }): Promise<BenchPlatform> {
+export async function startBenchPlatform(options: { demoPatients: number; importDemoTimeoutMs?: number }): Promise<BenchPlatform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'caregraph-bench-'));
+  const pgPort = await freePort();
   const ports = { gateway: await freePort(), patients: await freePort(), clinical: await freePort(), billing: await freePort(), messaging: await freePort(), identity: await freePort() };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(await freePort()),
+    EMBEDDED_PG_PORT: String(pgPort),
     GATEWAY_PORT: String(ports.gateway),
     PATIENTS_PORT: String(ports.patients),
     CLINICAL_PORT: String(ports.clinical),
@@ -61,7 +69,8 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
 
   // the launcher says when everything is up and the demo is seeded (IPC message from start.ts)
   const running = await new Promise<LauncherUrls>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('platform did not come up within 10 minutes')), 10 * 60_000);
+    const timeoutMs = options.importDemoTimeoutMs ?? 10 * 60_000;
+    const timer = setTimeout(() => reject(new Error(`platform did not come up within ${Math.round(timeoutMs / 60_000)} minutes`)), timeoutMs);
     launcher.on('message', (message: { type?: string; urls?: LauncherUrls }) => {
       if (message.type === 'running' && message.urls) {
         clearTimeout(timer);
@@ -88,6 +97,8 @@ export async function startBenchPlatform(options: { demoPatients: number }): Pro
     gatewayUrl,
     principal,
     gatewayHeaders: { authorization: `Bearer ${accessToken}` },
+    databaseUrl: embeddedDatabaseUrl(pgPort),
+    tokenFor: (subject) => signAccessToken(subject, { privateKey: readFileSync(path.join(dataDir, 'keys', 'access-token.key.pem'), 'utf8'), ttlSeconds: 7200 }),
     directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign(principal, [subgraph, ACCESS_POLICY_AUDIENCE], randomUUID()) }),
     subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging), identity: url(ports.identity) },
     stop: async () => {
