@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     const big = await startBenchPlatform({ demoPatients: large, importDemoTimeoutMs: 6 * 3600_000 });
     try {
       const fixture = await importChartFixture(big);
+      process.stderr.write(`bench: seeded and caught up; measuring the chart...\n`);
       const chartRows = await benchChart(big, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
       process.stdout.write(`${chartTable(`The same chart with ${large} generated patients in the database (compare the p50 with the ${patients}-patient table above; target ratio ≤ 1.2).`, chartRows)}\n`);
     } finally {
