@@ -139,6 +139,20 @@ describe('seedDemoIfEmpty', () => {
     expect(encounters).toBe(first.summary!.types.Encounter.created);
     expect(await count('"billing"."claim"')).toBe(encounters);
 
+    // a chart to look at: vital signs at every visit, chronic conditions, HbA1c for the diabetics, flu shots
+    const withoutVitals = await sql.query(`select e.id from "clinical"."encounter" e where not exists (
+      select 1 from "clinical"."observation" o where o.encounter_id = e.id and o.code_value = '85354-9' and jsonb_array_length(o.components) = 2)`);
+    expect(withoutVitals.rowCount).toBe(0);
+    expect(await count('"clinical"."observation"')).toBe(first.summary!.types.Observation.created);
+    const conditions = await sql.query<{ code: string; patients: string }>(
+      `select code_value as code, count(distinct patient_id) as patients from "clinical"."condition" group by 1 order by 1`);
+    expect(conditions.rows.map((r) => r.code)).toEqual(['44054006', '59621000']);
+    const diabetics = Number(conditions.rows[0].patients);
+    expect(diabetics).toBeGreaterThanOrEqual(1);
+    const [{ tested }] = (await sql.query(`select count(distinct patient_id) as tested from "clinical"."observation" where code_value = '4548-4'`)).rows;
+    expect(Number(tested)).toBe(diabetics);
+    expect(await count('"clinical"."immunization"')).toBeGreaterThan(0);
+
     const second = await seedDemoIfEmpty({ databaseUrl: database.url, logger, patients: 60 });
     expect(second).toEqual({ seeded: false });
     expect(await count('"patients"."patient"')).toBe(60);

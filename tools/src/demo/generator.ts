@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry, Claim, Encounter, Organization, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import { demoClinicalRecords, type DemoClinicalResource } from './clinical';
 import { v5 as uuidv5 } from 'uuid';
 import { FAMILY, GIVEN_FEMALE, GIVEN_MALE, HOSPITAL_VISITS, HOSPITALS, PAYERS, PRACTICE_VISITS, PRACTICES, STREETS, TOWNS } from './names';
 import { hashSeed, Random } from './prng';
@@ -42,6 +43,8 @@ export interface DemoPatient {
   patient: Patient & { id: string };
   encounters: (Encounter & { id: string })[];
   claims: (Claim & { id: string })[];
+  /** Vital signs at every visit, chronic conditions and influenza vaccines (see clinical.ts). */
+  clinical: DemoClinicalResource[];
   /** Organization ids the patient has encounters at (what becomes registrations). */
   organizationIds: string[];
 }
@@ -142,7 +145,7 @@ export function demoDirectory(seed: number = DEFAULT_DEMO_SEED): DemoDirectory {
   };
 }
 
-/** Patient number `index` of a seed, with encounters at each of their organizations and a claim per encounter. */
+/** Patient number `index` of a seed, with encounters at each of their organizations, a claim per encounter, and their chart (clinical.ts). */
 export function demoPatient(directory: DemoDirectory, seed: number, index: number): DemoPatient {
   const random = new Random(hashSeed(seed, 'patient', index));
   const female = random.chance(0.52);
@@ -184,6 +187,7 @@ export function demoPatient(directory: DemoDirectory, seed: number, index: numbe
 
   const encounters: (Encounter & { id: string })[] = [];
   const claims: (Claim & { id: string })[] = [];
+  const chartVisits: { encounter: Encounter & { id: string }; at: number; atPractice: boolean }[] = [];
   places.forEach((org, placeIndex) => {
     const visits = org.kind === 'hospital' ? HOSPITAL_VISITS : PRACTICE_VISITS;
     const count = random.int(1, org.kind === 'hospital' ? 2 : 3);
@@ -204,6 +208,7 @@ export function demoPatient(directory: DemoDirectory, seed: number, index: numbe
         serviceProvider: { reference: reference(org.resource) },
       };
       encounters.push(encounter);
+      chartVisits.push({ encounter, at: start, atPractice: org.kind === 'practice' });
       const total = Math.round(kind.cost * (0.8 + random.float() * 0.4) * 100) / 100;
       claims.push({
         resourceType: 'Claim',
@@ -228,7 +233,9 @@ export function demoPatient(directory: DemoDirectory, seed: number, index: numbe
       });
     }
   });
-  return { patient, encounters, claims, organizationIds: places.map((org) => org.resource.id) };
+  const clinical = demoClinicalRecords(seed, index, { id: patientId, birthDate: patient.birthDate!, gender: female ? 'female' : 'male' }, chartVisits,
+    (type, ...parts) => demoId(seed, type, ...parts), reference);
+  return { patient, encounters, claims, clinical, organizationIds: places.map((org) => org.resource.id) };
 }
 
 const entry = (resource: Resource & { id: string }): BundleEntry => ({
@@ -247,6 +254,7 @@ export function demoBundle(directory: DemoDirectory, seed: number, from: number,
     entries.push(entry(record.patient));
     for (const encounter of record.encounters) entries.push(entry(encounter));
     for (const claim of record.claims) entries.push(entry(claim));
+    for (const resource of record.clinical) entries.push(entry(resource));
   }
   return { resourceType: 'Bundle', id: demoId(seed, 'Bundle', from, to), type: 'transaction', entry: entries };
 }
