@@ -1,5 +1,10 @@
 import type { SubgraphDefinition } from '@caregraph/platform';
+import { ExplanationOfBenefit } from './adjudication/explanation-of-benefit.entity';
+import { ClaimTransition } from './claim/claim-transition.entity';
 import { Claim } from './claim/claim.entity';
+import { Coverage } from './coverage/coverage.entity';
+import { Payer } from './payer/payer.entity';
+import { Payment, PaymentAllocation } from './payment/payment.entity';
 import { claimReference } from './claim/claim.reference';
 import { ClaimResolver, PatientClaimsResolver } from './claim/claim.resolver';
 import { createBillingContext, type BillingContext } from './context';
@@ -9,7 +14,7 @@ import { patientReference } from './stubs';
 /** The billing subgraph: claims (later their lifecycle, payments, coverage). */
 export const billingSubgraph: SubgraphDefinition<BillingContext> = {
   name: 'billing',
-  database: { schema: 'billing', entities: [Claim], migrations },
+  database: { schema: 'billing', entities: [Payer, Coverage, Claim, ClaimTransition, ExplanationOfBenefit, Payment, PaymentAllocation], migrations },
   resolvers: [ClaimResolver, PatientClaimsResolver],
   referenceResolvers: { ...claimReference, ...patientReference },
   createContext: createBillingContext,

@@ -38,7 +38,7 @@ describe('billing subgraph: claims', () => {
     const claim = em.create(Claim, {
       patientId,
       providerOrganizationId: providerId,
-      status: ClaimStatus.ACTIVE,
+      status: ClaimStatus.SUBMITTED,
       typeCode: 'institutional',
       createdAt: new Date(createdAt),
       totalMinorUnits: 12500n,
@@ -79,7 +79,7 @@ describe('billing subgraph: claims', () => {
       patient { id } provider { id } encounter { id } } }`, { id });
     expect(claim).toEqual({
       id,
-      status: 'ACTIVE',
+      status: 'SUBMITTED',
       typeCode: 'institutional',
       createdAt: '2024-05-01T10:00:00.000Z',
       billablePeriodStart: '2024-05-01T09:00:00.000Z',
@@ -126,8 +126,8 @@ describe('billing subgraph: claims', () => {
   it('filters by status', async () => {
     const patientId = await newPatient();
     await seed(patientId, '2024-01-01T00:00:00Z');
-    const cancelled = await seed(patientId, '2024-02-01T00:00:00Z', { status: ClaimStatus.CANCELLED });
-    const page = await claimsOf(patientId, { status: 'CANCELLED' });
+    const cancelled = await seed(patientId, '2024-02-01T00:00:00Z', { status: ClaimStatus.CLOSED });
+    const page = await claimsOf(patientId, { status: 'CLOSED' });
     expect(page.totalCount).toBe(1);
     expect(page.edges.map((e: any) => e.node.id)).toEqual([cancelled]);
     expect((await claimsOf(patientId)).totalCount).toBe(2);

@@ -115,7 +115,7 @@ describe('billing subgraph: FHIR ingestor', () => {
       expect(row).toMatchObject({
         patientId,
         providerOrganizationId: parseReference(source.provider!.reference)!.id,
-        status: source.status,
+        status: 'submitted',
         typeCode: source.type!.coding![0].code,
         createdAt: new Date(source.created!),
         billablePeriodStart: new Date(source.billablePeriod!.start!),

@@ -1,7 +1,7 @@
 import { badInput, fhirInstant, firstCodingOf, resourceId, tally, type BundleView, type FhirIngestor, type IngestCounts } from '@caregraph/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Claim as FhirClaim, Money as FhirMoney } from '@medplum/fhirtypes';
-import { CLAIM_STATUS_CODES, Claim, type ClaimDiagnosis, type ClaimStatus, type StoredClaimItem, type StoredMoney } from '../claim/claim.entity';
+import { Claim, ClaimStatus, type ClaimDiagnosis, type StoredClaimItem, type StoredMoney } from '../claim/claim.entity';
 import { toMinorUnits } from '../money/money';
 
 function storedMoney(money: FhirMoney | undefined, field: string): StoredMoney | null {
@@ -9,13 +9,22 @@ function storedMoney(money: FhirMoney | undefined, field: string): StoredMoney |
   return { minorUnits: Number(toMinorUnits(money.value, money.currency, field)), currency: money.currency! };
 }
 
+/** FHIR Claim.status → our lifecycle: an active claim has been sent to the payer. */
+const LIFECYCLE_OF_FHIR_STATUS: Record<string, ClaimStatus | undefined> = {
+  active: ClaimStatus.SUBMITTED,
+  draft: ClaimStatus.DRAFT,
+  cancelled: ClaimStatus.CLOSED,
+  'entered-in-error': ClaimStatus.CLOSED,
+};
+
 /** Our row for one FHIR Claim. References resolve through the bundle; only codes and ids are kept. */
 function claimData(resource: FhirClaim, bundle: BundleView) {
   const patientId = bundle.resolve(resource.patient?.reference);
   if (!patientId) throw badInput('Claim.patient', 'Claim.patient must reference the patient');
   const providerOrganizationId = bundle.resolve(resource.provider?.reference);
   if (!providerOrganizationId) throw badInput('Claim.provider', 'Claim.provider must reference the organization');
-  if (!CLAIM_STATUS_CODES.includes(resource.status)) throw badInput('Claim.status', 'Claim.status is not a FHIR claim status');
+  const status = LIFECYCLE_OF_FHIR_STATUS[resource.status];
+  if (!status) throw badInput('Claim.status', 'Claim.status is not a FHIR claim status');
   const typeCode = firstCodingOf(resource.type)?.code;
   if (!typeCode) throw badInput('Claim.type', 'Claim.type must have a code');
   const createdAt = fhirInstant(resource.created, 'Claim.created');
@@ -44,7 +53,8 @@ function claimData(resource: FhirClaim, bundle: BundleView) {
     patientId,
     providerOrganizationId,
     encounterId: items.find((item) => item.encounterId)?.encounterId ?? null,
-    status: resource.status as ClaimStatus,
+    status,
+    submittedAt: status === ClaimStatus.DRAFT ? null : createdAt,
     typeCode,
     billablePeriodStart: fhirInstant(resource.billablePeriod?.start, 'Claim.billablePeriod.start'),
     billablePeriodEnd: fhirInstant(resource.billablePeriod?.end, 'Claim.billablePeriod.end'),

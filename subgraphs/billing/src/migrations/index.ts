@@ -1,7 +1,9 @@
 import type { MigrationEntry } from '@caregraph/platform';
 import { Migration20261122000000_init } from './Migration20261122000000_init';
+import { Migration20261129000100_ledger } from './Migration20261129000100_ledger';
 
 /** Every migration of the billing schema, oldest first. New files must be added here. */
 export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000000_init', class: Migration20261122000000_init },
+  { name: 'Migration20261129000100_ledger', class: Migration20261129000100_ledger },
 ];
