@@ -6,6 +6,7 @@ export * from './errors/errors';
 export * from './context';
 export * from './database/embedded-postgres';
 export * from './database/orm';
+export * from './database/read-only';
 export * from './graphql/federation';
 export * from './graphql/pagination';
 export * from './graphql/scalars';

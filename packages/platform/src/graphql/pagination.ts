@@ -1,4 +1,6 @@
 import type { Cursor } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { findPageReadOnly } from '../database/read-only';
 import { badInput } from '../errors/errors';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType, Directive, type ClassType } from 'type-graphql';
@@ -85,6 +87,8 @@ export interface PageQuery<E> {
   /** Count the whole filtered list (an extra query): only when the client selected totalCount. */
   includeCount?: boolean;
   populate?: readonly string[];
+  /** Load without the unit of work (database/read-only.ts): for reads whose results are never written back. */
+  readOnly?: boolean;
   _entity?: E;
 }
 
@@ -105,6 +109,11 @@ export async function findPage<E extends object>(
     } catch {
       throw badInput('after', 'Invalid cursor: pass the endCursor of a previous page');
     }
+  }
+  if (query.readOnly) {
+    return findPageReadOnly(em as unknown as EntityManager, entity, where as FilterQuery<E>, {
+      first: query.first, after: query.after ?? undefined, orderBy: query.orderBy, includeCount: query.includeCount ?? false,
+    }) as unknown as Cursor<E, any, any, any, boolean>;
   }
   return em.findByCursor(entity, where, {
     first: query.first,

@@ -61,6 +61,7 @@ export async function listChartRecords<E extends { patientId: string }>(ctx: Req
     after: args.after,
     orderBy: { [dateField]: 'desc', id: 'asc' },
     includeCount: query.includeCount,
+    readOnly: true,
   });
   if (page.items.length) ctx.access.noteRead(query.patientId, 'clinical', query.recordType, page.items.length);
   return toConnection(page, (row) => row as E);

@@ -1,4 +1,4 @@
-import { findByIds, orderByIds, perRequest, type RequestContext } from '@caregraph/platform';
+import { findByIds, findReadOnly, orderByIds, perRequest, type RequestContext } from '@caregraph/platform';
 import { raw, type EntityClass } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { validate as isUuid } from 'uuid';
@@ -8,7 +8,8 @@ import type { ClinicalRecord } from './clinical-record';
  * The two ways the chart loads records besides its lists, batched per request (one query per tick
  * however many ids or encounters a query touches), both under the access policy: records of a
  * patient the caller may not see come back exactly as records that do not exist, and what is
- * returned is audited like every read.
+ * returned is audited like every read. Both load read-only (platform database/read-only.ts): what
+ * they return is for reading; a write reloads what it changes.
  */
 
 /** Records by id (`condition(id)`, `_entities`, a report's results): null where unknown or hidden. */
@@ -18,7 +19,7 @@ export function recordById<E extends ClinicalRecord>(ctx: RequestContext, entity
 
 /** Records by id, in id order: null where unknown or where the caller may not see the patient's clinical record. */
 export async function visibleRecordsByIds<E extends ClinicalRecord>(ctx: RequestContext, entity: EntityClass<E>, recordType: string, ids: readonly string[]): Promise<(E | null)[]> {
-  const rows = orderByIds(ids, await findByIds(ctx.em, entity as never, ids)) as (E | null)[];
+  const rows = orderByIds(ids, await findByIds(ctx.em, entity as never, ids, {}, { readOnly: true })) as (E | null)[];
   return ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
 }
 
@@ -60,11 +61,11 @@ async function newestPerEncounter<E extends ClinicalRecord>(
   const column = (property: string) => `"${meta.properties[property as keyof typeof meta.properties].fieldNames[0]}"`;
   const table = `"${meta.schema ?? 'clinical'}"."${meta.tableName}"`;
   // one statement: the newest `first` ids per encounter (the table's encounter_id index), loaded by
-  // the ORM's own find (its hydration is several times cheaper than mapping raw rows with em.map)
+  // the ORM's own query and hydration, read-only (no unit of work: see platform database/read-only.ts)
   const newest = raw((alias: string) => `${alias}."id" in (
     select ranked."id" from (
       select t."id", row_number() over (partition by t.${column('encounterId')} order by t.${column(dateField)} desc nulls last, t."id") as "rank"
         from ${table} t where t.${column('encounterId')} = any(?::uuid[])
     ) ranked where ranked."rank" <= ?)`, [`{${encounterIds.join(',')}}`, first]);
-  return (await ctx.em.find(entity, { [newest]: [] } as never, { orderBy: { [dateField]: 'desc', id: 'asc' } as never })) as E[];
+  return findReadOnly(ctx.em, entity, { [newest]: [] } as never, { orderBy: { [dateField]: 'desc', id: 'asc' } as never });
 }

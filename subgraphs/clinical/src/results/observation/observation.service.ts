@@ -1,5 +1,6 @@
 import {
   badInput, CLINICIAN_ROLES, forbidden, notFound, perRequest, requireStaff, type CodingInput, type Connection, type RequestContext,
+  mapReadOnly,
 } from '@caregraph/platform';
 import { validate as isUuid } from 'uuid';
 import { listChartRecords } from '../../chart/chart-list';
@@ -180,7 +181,7 @@ export class ObservationService {
         order by "code_value", "effective_at" desc, "id"`,
       [patientId.toLowerCase(), ...RESULTED_OBSERVATION_STATUSES],
     );
-    const observations = rows.map((row) => this.ctx.em.map(Observation, row));
+    const observations = rows.map((row) => mapReadOnly(this.ctx.em, Observation, row));
     if (observations.length) this.ctx.access.noteRead(patientId, 'clinical', 'Observation', observations.length);
     return observations;
   }
