@@ -11,7 +11,8 @@ import { graphql } from './support/services';
  * themselves). Patients: `own` is registered at A; the others are registered at B only —
  * `consented` gave A a consent covering everything, `unconsented` gave nothing, and `breakGlass`
  * is under the break-glass the A physician below started. Each has one encounter, one claim and
- * one chart comment.
+ * one chart comment, held by the hospital they are registered at; `consented`'s claim is billed by
+ * A (billing sees only claims its own organization billed, consent or not).
  */
 
 type TokenPrincipal = Extract<Principal, { kind: 'user' | 'client' }>;
@@ -138,7 +139,7 @@ describe('authorization matrix: role × record type × patient, through the gate
     await insertConsent(url, patients.consented, hospitalA, 'all');
     revocableConsentId = await insertConsent(url, patients.revocable, hospitalA, 'all');
     for (const key of Object.keys(patients) as (keyof typeof patients)[]) {
-      await insertRecordOfEachKind(url, patients[key], key === 'own' ? hospitalA : hospitalB);
+      await insertRecordOfEachKind(url, patients[key], key === 'own' ? hospitalA : hospitalB, key === 'own' || key === 'consented' ? hospitalA : hospitalB);
     }
 
     principals = {

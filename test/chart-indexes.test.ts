@@ -3,6 +3,7 @@ import type { Encounter } from '@medplum/fhirtypes';
 import { staff } from './support/principals';
 import { startChartServices, type ChartServices } from './support/chart-services';
 import { graphqlOk } from './support/services';
+import { planWithoutScansOrSorts } from './support/explain';
 import { captureStatements, type Statement } from './support/statements';
 import { largestFixture, refId, resourcesOf } from './support/synthea';
 
@@ -30,17 +31,6 @@ const LISTS: Record<string, string[]> = {
   clinicalNotes: [...COMMON],
 };
 
-/** The plan nodes of an EXPLAIN (FORMAT JSON) result, depth first. */
-function planNodes(plan: any): any[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
-}
-
-/** `?` placeholders (as MikroORM logs them) to `$n` (as pg takes them). */
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?(?!\?)/g, () => `$${++n}`);
-};
-
 /**
  * "Every filter and sort is backed by an index": each statement a chart list sends, with each of
  * its filters, is planned on the real schema with sequential scans and sorts priced out
@@ -65,18 +55,8 @@ describe('chart lists are served by indexes', () => {
     await chart?.close();
   });
 
-  async function plan(statement: Statement): Promise<any[]> {
-    await sql.query('begin');
-    try {
-      // price out what an index would spare: a table scan, and sorting (when an index can give the order)
-      await sql.query('set local enable_seqscan = off');
-      await sql.query('set local enable_sort = off');
-      const { rows } = await sql.query(`explain (format json) ${numbered(statement.sql)}`, statement.params as unknown[]);
-      return planNodes(rows[0]['QUERY PLAN'][0].Plan);
-    } finally {
-      await sql.query('rollback');
-    }
-  }
+  // price out what an index would spare: a table scan, and sorting (when an index can give the order)
+  const plan = (statement: Statement) => planWithoutScansOrSorts(sql, statement);
 
   /** The statements the clinical subgraph sends for one list with one filter, with their plans. */
   async function plansOf(field: string, filter: string): Promise<{ sql: string; nodes: any[] }[]> {

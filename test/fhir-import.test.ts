@@ -29,6 +29,7 @@ const HANDLED: Record<string, string> = {
   CarePlan: '"clinical"."care_plan"',
   Goal: '"clinical"."goal"',
   Claim: '"billing"."claim"',
+  ExplanationOfBenefit: '"billing"."explanation_of_benefit"',
 };
 
 interface Entry {
@@ -134,16 +135,30 @@ describe('FHIR import of the Synthea fixtures', () => {
     expect(unregistered.rowCount).toBe(0);
   });
 
-  it('lists every type nobody owns with its exact count, and counts it as unhandled', () => {
+  it('leaves nothing of the fixtures unhandled: every resource type they carry has an owner', () => {
     const unowned = Object.keys(expected.counts).filter((type) => !(type in HANDLED)).sort();
-    // every clinical resource type of the fixtures has an owner; explanations of benefit wait for billing
-    expect(unowned).toEqual(['ExplanationOfBenefit']);
-    expect(Object.keys(first.unhandled).sort()).toEqual(unowned);
-    for (const type of unowned) {
-      expect({ type, count: first.unhandled[type] }).toEqual({ type, count: expected.counts[type] });
-      expect({ type, ...first.types[type] }).toEqual({ type, inBundles: expected.counts[type], created: 0, updated: 0, unhandled: expected.counts[type] });
-    }
+    expect(unowned).toEqual([]);
+    expect(first.unhandled).toEqual({});
+    for (const type of Object.keys(expected.counts)) expect({ type, unhandled: first.types[type].unhandled }).toEqual({ type, unhandled: 0 });
     expect(first.resources).toBe(Object.values(expected.counts).reduce((a, b) => a + b, 0));
+  });
+
+  it('derives what the billing resources imply: one coverage per patient and payer billed, a payer payment per paying EOB', async () => {
+    const bundles = files.map(readBundle);
+    const billed = new Set(bundles.flatMap((b) => b.entry.filter((e) => e.resource.resourceType === 'Claim')
+      .flatMap(({ resource }) => resource.insurance.map((i: any) => `${resource.patient.reference}|${i.coverage.display}`))));
+    const paying = bundles.flatMap((b) => b.entry.filter((e) => e.resource.resourceType === 'ExplanationOfBenefit' && e.resource.payment.amount.value > 0));
+    expect(paying.length).toBe(322);
+    expect(first.types.Coverage).toMatchObject({ inBundles: 0, unhandled: 0 });
+    const rows = async (table: string) => Number((await sql.query(`select count(*) from ${table}`)).rows[0].count);
+    expect(await rows('"billing"."coverage"')).toBe(billed.size);
+    expect(await rows('"billing"."payment"')).toBe(paying.length);
+    expect(first.types.Payment.created).toBe(paying.length);
+    // Synthea's five payer displays (private, medicaid, medicare, dual_eligible, no_insurance)
+    expect((await sql.query(`select name, kind from "billing"."payer" order by name`)).rows).toEqual([
+      { name: 'Dual eligible (Medicare and Medicaid)', kind: 'insurer' }, { name: 'Medicaid', kind: 'insurer' }, { name: 'Medicare', kind: 'insurer' },
+      { name: 'Private insurance', kind: 'insurer' }, { name: 'Self-pay', kind: 'self-pay' },
+    ]);
   });
 
   it('re-importing every bundle creates nothing and changes no row count', async () => {
@@ -218,7 +233,8 @@ describe('FHIR import of the Synthea fixtures', () => {
     const bundle = freshCopy(SMALL_FIXTURE, 'bad-claim');
     const claims = bundle.entry.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.resource.resourceType === 'Claim');
     const bad = claims[Math.floor(claims.length / 2)];
-    bad.entry.resource.total = { value: 250, currency: 'dollars' }; // not an ISO 4217 code
+    const total = bad.entry.resource.total.value; // an EOB may state it again: only the currency breaks
+    bad.entry.resource.total = { value: total, currency: 'dollars' }; // not an ISO 4217 code
 
     const error = await rejection(importer.importBundle(bundle, 'bad-claim.json'));
     expect(error.entry).toEqual({ index: bad.index, fullUrl: bad.entry.fullUrl, resourceType: 'Claim' });
@@ -229,7 +245,7 @@ describe('FHIR import of the Synthea fixtures', () => {
     expect(await tableCounts()).toEqual(before);
 
     // the same bundle with the claim fixed imports completely
-    bad.entry.resource.total = { value: 250, currency: 'USD' };
+    bad.entry.resource.total = { value: total, currency: 'USD' };
     const summary = await importer.importBundle(bundle, 'fixed-claim.json');
     expect(summary.types.Patient.created).toBe(1);
     const after = await tableCounts();

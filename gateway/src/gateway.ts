@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { AssertionSigner, DEFAULT_PORTS, REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@caregraph/platform';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GatewayContext } from './context';
+import { BILLING_CLAIMS_CSV_PATH, billingClaimsExport } from './billing-export';
 import { DEVICE_READINGS_PATH, deviceErrorShape, deviceReadingsHandlers } from './device-readings';
 import { createGatewayErrorFormatter } from './errors';
 import { createKeepAliveFetcher } from './keep-alive-fetcher';
@@ -161,8 +162,8 @@ async function isReady(graphqlUrl: string, timeoutMs: number): Promise<boolean> 
 /**
  * The federated entry point: Apollo Gateway (static supergraph, no introspection of subgraphs)
  * on Apollo Server 5 / Express 5. POST /graphql, POST /devices/readings (remote-monitoring
- * devices: runs recordDeviceReadings), GET /health (alive), GET /ready (every subgraph ready),
- * and the web client's static files at /.
+ * devices: runs recordDeviceReadings), GET /billing/claims.csv (the billing worklist as CSV),
+ * GET /health (alive), GET /ready (every subgraph ready), and the web client's static files at /.
  */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
@@ -286,6 +287,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // devices send readings as plain JSON; the gateway runs recordDeviceReadings for them (device-readings.ts)
   app.post(DEVICE_READINGS_PATH, deviceErrorShape, ...identifyCaller, ...deviceReadingsHandlers(apollo, logger));
   app.use(DEVICE_READINGS_PATH, bodyErrorHandler(logger));
+  // the billing worklist as CSV, streamed from the billing subgraph for the caller (billing-export.ts)
+  app.get(BILLING_CLAIMS_CSV_PATH, ...identifyCaller, billingClaimsExport({ billingUrl: () => subgraphUrls.billing, signer, logger }));
   const staticDir = options.staticDir === undefined ? WEB_ROOT : options.staticDir;
   if (staticDir) {
     if (existsSync(staticDir)) app.use(express.static(staticDir, { index: 'index.html' }));

@@ -3,6 +3,7 @@ export type { GatewayOptions, Readiness, RunningGateway, SubgraphName } from './
 export { gatewaySpec, loadGatewayConfig } from './config';
 export { SERVICE_UNAVAILABLE, SubgraphDataSource } from './subgraph-data-source';
 export { createGatewayErrorFormatter } from './errors';
+export { BILLING_CLAIMS_CSV_PATH } from './billing-export';
 export { DEVICE_READINGS_MAX_BODY_BYTES, DEVICE_READINGS_PATH, RECORD_DEVICE_READINGS, type DeviceReadingsError } from './device-readings';
 export { createKeepAliveFetcher } from './keep-alive-fetcher';
 export type { GatewayContext } from './context';

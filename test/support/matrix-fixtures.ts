@@ -7,13 +7,13 @@ import { withSql } from './principals';
  * must have run: start the platform first), and the audit rows one request wrote.
  */
 
-/** One encounter, one claim and one chart comment of `patientId`, held by `organizationId`. */
-export async function insertRecordOfEachKind(databaseUrl: string, patientId: string, organizationId: string): Promise<void> {
+/** One encounter, one claim and one chart comment of `patientId`, held by `organizationId` (the claim billed by `claimOrganizationId`). */
+export async function insertRecordOfEachKind(databaseUrl: string, patientId: string, organizationId: string, claimOrganizationId = organizationId): Promise<void> {
   await withSql(databaseUrl, async (sql) => {
     await sql(`insert into clinical.encounter (id, patient_id, organization_id, status, class_code, period_start)
                values ($1, $2, $3, 'finished', 'AMB', now() - interval '2 days')`, [randomUUID(), patientId, organizationId]);
     await sql(`insert into billing.claim (id, patient_id, provider_organization_id, status, type_code, created_at)
-               values ($1, $2, $3, 'active', 'professional', now() - interval '1 day')`, [randomUUID(), patientId, organizationId]);
+               values ($1, $2, $3, 'submitted', 'professional', now() - interval '1 day')`, [randomUUID(), patientId, claimOrganizationId]);
     await sql(`insert into messaging.chart_comment (id, patient_id, organization_id, body)
                values ($1, $2, $3, 'Follow-up in two weeks.')`, [randomUUID(), patientId, organizationId]);
   });

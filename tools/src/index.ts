@@ -8,5 +8,6 @@ export { withToolDatabase, embeddedDataDir, repoRoot } from './import/database';
 export { generateDemoBundles, demoBundle, demoDirectory, demoPatient, demoBundleCount, npiCheckDigit, DEFAULT_DEMO_SEED, DEFAULT_PATIENTS_PER_BUNDLE, type DemoOptions, type DemoDirectory, type DemoPatient, type DemoOrganization } from './demo/generator';
 export { seedDemoIfEmpty, hasPatients, demoPatientCount, DEFAULT_DEMO_PATIENTS, type SeedDemoOptions, type SeedDemoResult } from './demo/seed';
 export { mulberry32, hashSeed, Random } from './demo/prng';
+export { generateDemoLedgerBundles, ledgerPatientCount, DENIALS, type DemoLedgerOptions } from './demo/billing';
 export { seedDemoAccountsIfMissing } from './demo/accounts';
 export { FULL_CHART_QUERY, SQL_FLOOR, CHART_FIXTURE } from './bench/chart';

@@ -1,56 +1,44 @@
 import os from 'node:os';
+import { benchBilling, billingTable } from './billing';
 import { benchChart, importChartFixture, SQL_FLOOR, type ChartBenchRow } from './chart';
 import { benchGatewayVsDirect } from './gateway-vs-direct';
 import { postGraphql } from './measure';
-import { startBenchPlatform } from './platform-process';
+import { startBenchPlatform, type BenchPlatform } from './platform-process';
 
 /**
  * `npm run bench`: starts the platform as `npm start` does on a throwaway database with generated
  * demo data, measures, and prints a Markdown report (date, machine) to paste into BENCHMARKS.md.
- * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement.
+ * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement;
+ * BENCH_ONLY (a comma list of gateway, chart, billing; default all) picks what runs.
  */
 async function main(): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing').split(',').map((name) => name.trim()));
   const startedAt = new Date();
   process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
   const platform = await startBenchPlatform({ demoPatients: patients });
   try {
-    // the patients the signed-in physician may see: registered at their hospital
-    const page = await postGraphql(platform.gatewayUrl, `{ patients(first: 100) { edges { node { id } } } }`, {}, platform.gatewayHeaders);
-    if (!page.patients.edges.length) throw new Error('the demo physician sees no patients');
-    const ids: string[] = page.patients.edges.map((edge: { node: { id: string } }) => edge.node.id);
-    process.stderr.write(`bench: gateway vs direct, ${seconds}s per measurement...\n`);
-    const rows = await benchGatewayVsDirect(platform, ids, { durationMs: seconds * 1000, warmupMs: 2000 });
-
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-    const lines = [
-      `### ${startedAt.toISOString().slice(0, 10)} — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
-      '',
-      `A physician reads a patient of their hospital with registrations and 20 encounters (patients + clinical subgraphs, access policy and read audit included); ${patients} generated patients, embedded PostgreSQL, ${seconds}s per row after 2s warm-up, all processes on this machine.`,
-      '',
-      '| clients | path | p50 ms | p95 ms | p99 ms | req/s | errors |',
-      '|---:|---|---:|---:|---:|---:|---:|',
-      ...rows.flatMap((row) => [
-        `| ${row.clients} | gateway | ${row.gateway.p50} | ${row.gateway.p95} | ${row.gateway.p99} | ${row.gateway.requestsPerSecond} | ${row.gateway.errors} |`,
-        `| ${row.clients} | direct (2 subgraph calls) | ${row.direct.p50} | ${row.direct.p95} | ${row.direct.p99} | ${row.direct.requestsPerSecond} | ${row.direct.errors} |`,
-      ]),
-      '',
-      ...rows.map((row) => `- ${row.clients} client(s): gateway/direct p50 ratio **${row.p50Ratio}** (target ≤ 1.3)`),
-      '',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-
-    process.stderr.write(`bench: the full chart of the largest fixture patient vs the SQL floor...\n`);
-    const fixture = await importChartFixture(platform);
-    const chartRows = await benchChart(platform, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
-    process.stdout.write(`${chartTable(`Full chart of the largest Synthea fixture patient through the gateway, as a physician of their organization, vs the SQL floor (${SQL_FLOOR.length} plain statements, one per table, same rows); ${patients} generated patients besides.`, chartRows)}\n`);
+    process.stdout.write(`### ${startedAt.toISOString().slice(0, 10)} — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}\n\n`);
+    if (only.has('gateway')) await benchGateway(platform, patients, seconds);
+    if (only.has('chart')) {
+      process.stderr.write(`bench: the full chart of the largest fixture patient vs the SQL floor...\n`);
+      const fixture = await importChartFixture(platform);
+      const chartRows = await benchChart(platform, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
+      process.stdout.write(`${chartTable(`Full chart of the largest Synthea fixture patient through the gateway, as a physician of their organization, vs the SQL floor (${SQL_FLOOR.length} plain statements, one per table, same rows); ${patients} generated patients besides.`, chartRows)}\n`);
+    }
+    if (only.has('billing')) {
+      const sizes = [Number(process.env.BENCH_BILLING_SMALL ?? 10_000), Number(process.env.BENCH_BILLING_LARGE ?? 1_000_000)];
+      const report = await benchBilling(platform, { sizes, durationMs: seconds * 1000, warmupMs: 2000, fullExport: process.env.BENCH_BILLING_FULL_EXPORT !== 'false' });
+      process.stdout.write(`${billingTable(report)}\n`);
+    }
   } finally {
     await platform.stop();
   }
 
   const large = Number(process.env.BENCH_LARGE_PATIENTS ?? 0);
-  if (large > 0) {
+  if (large > 0 && only.has('chart')) {
     process.stderr.write(`bench: the same chart with ${large} generated patients in the database (seeding takes a while)...\n`);
     const big = await startBenchPlatform({ demoPatients: large, importDemoTimeoutMs: 6 * 3600_000 });
     try {
@@ -61,9 +49,33 @@ async function main(): Promise<void> {
     } finally {
       await big.stop();
     }
-  } else {
+  } else if (only.has('chart')) {
     process.stdout.write('(Set BENCH_LARGE_PATIENTS=100000 to measure the chart with 100k generated patients in the database.)\n');
   }
+}
+
+/** A physician reading a patient through the gateway against the same two subgraph calls made directly. */
+async function benchGateway(platform: BenchPlatform, patients: number, seconds: number): Promise<void> {
+  // the patients the signed-in physician may see: registered at their hospital
+  const page = await postGraphql(platform.gatewayUrl, `{ patients(first: 100) { edges { node { id } } } }`, {}, platform.gatewayHeaders);
+  if (!page.patients.edges.length) throw new Error('the demo physician sees no patients');
+  const ids: string[] = page.patients.edges.map((edge: { node: { id: string } }) => edge.node.id);
+  process.stderr.write(`bench: gateway vs direct, ${seconds}s per measurement...\n`);
+  const rows = await benchGatewayVsDirect(platform, ids, { durationMs: seconds * 1000, warmupMs: 2000 });
+  const lines = [
+    `A physician reads a patient of their hospital with registrations and 20 encounters (patients + clinical subgraphs, access policy and read audit included); ${patients} generated patients, embedded PostgreSQL, ${seconds}s per row after 2s warm-up, all processes on this machine.`,
+    '',
+    '| clients | path | p50 ms | p95 ms | p99 ms | req/s | errors |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+    ...rows.flatMap((row) => [
+      `| ${row.clients} | gateway | ${row.gateway.p50} | ${row.gateway.p95} | ${row.gateway.p99} | ${row.gateway.requestsPerSecond} | ${row.gateway.errors} |`,
+      `| ${row.clients} | direct (2 subgraph calls) | ${row.direct.p50} | ${row.direct.p95} | ${row.direct.p99} | ${row.direct.requestsPerSecond} | ${row.direct.errors} |`,
+    ]),
+    '',
+    ...rows.map((row) => `- ${row.clients} client(s): gateway/direct p50 ratio **${row.p50Ratio}** (target ≤ 1.3)`),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function chartTable(caption: string, rows: ChartBenchRow[]): string {

@@ -18,6 +18,8 @@ export interface BenchPlatform {
   subgraphUrls: Record<'patients' | 'clinical' | 'billing' | 'messaging' | 'identity', string>;
   /** The platform's embedded database (the bench imports fixtures and reads the SQL floor there). */
   databaseUrl: string;
+  /** The launcher's data folder (keys, launcher.json with the services' pids). */
+  dataDir: string;
   /**
    * An access token for any principal, signed with the platform's own key from its data folder:
    * how the bench acts as a clinician of an organization the demo accounts do not cover.
@@ -98,6 +100,7 @@ export async function startBenchPlatform(options: { demoPatients: number; import
     principal,
     gatewayHeaders: { authorization: `Bearer ${accessToken}` },
     databaseUrl: embeddedDatabaseUrl(pgPort),
+    dataDir,
     tokenFor: (subject) => signAccessToken(subject, { privateKey: readFileSync(path.join(dataDir, 'keys', 'access-token.key.pem'), 'utf8'), ttlSeconds: 7200 }),
     directHeaders: async (subgraph) => ({ [ASSERTION_HEADER]: await signer.sign(principal, [subgraph, ACCESS_POLICY_AUDIENCE], randomUUID()) }),
     subgraphUrls: { patients: url(ports.patients), clinical: url(ports.clinical), billing: url(ports.billing), messaging: url(ports.messaging), identity: url(ports.identity) },

@@ -1,4 +1,5 @@
-import type { Bundle, BundleEntry, Claim, Encounter, Organization, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Claim, Encounter, ExplanationOfBenefit, Organization, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import { demoHistoryExplanations } from './billing';
 import { demoClinicalRecords, type DemoClinicalResource } from './clinical';
 import { v5 as uuidv5 } from 'uuid';
 import { FAMILY, GIVEN_FEMALE, GIVEN_MALE, HOSPITAL_VISITS, HOSPITALS, PAYERS, PRACTICE_VISITS, PRACTICES, STREETS, TOWNS } from './names';
@@ -43,6 +44,8 @@ export interface DemoPatient {
   patient: Patient & { id: string };
   encounters: (Encounter & { id: string })[];
   claims: (Claim & { id: string })[];
+  /** The payers' adjudications of the insured claims (billing.ts). */
+  explanationsOfBenefit: (ExplanationOfBenefit & { id: string })[];
   /** Vital signs at every visit, chronic conditions and influenza vaccines (see clinical.ts). */
   clinical: DemoClinicalResource[];
   /** Organization ids the patient has encounters at (what becomes registrations). */
@@ -235,7 +238,8 @@ export function demoPatient(directory: DemoDirectory, seed: number, index: numbe
   });
   const clinical = demoClinicalRecords(seed, index, { id: patientId, birthDate: patient.birthDate!, gender: female ? 'female' : 'male' }, chartVisits,
     (type, ...parts) => demoId(seed, type, ...parts), reference);
-  return { patient, encounters, claims, clinical, organizationIds: places.map((org) => org.resource.id) };
+  const explanationsOfBenefit = demoHistoryExplanations(seed, index, claims, (type, ...parts) => demoId(seed, type, ...parts));
+  return { patient, encounters, claims, explanationsOfBenefit, clinical, organizationIds: places.map((org) => org.resource.id) };
 }
 
 const entry = (resource: Resource & { id: string }): BundleEntry => ({
@@ -254,6 +258,7 @@ export function demoBundle(directory: DemoDirectory, seed: number, from: number,
     entries.push(entry(record.patient));
     for (const encounter of record.encounters) entries.push(entry(encounter));
     for (const claim of record.claims) entries.push(entry(claim));
+    for (const explanation of record.explanationsOfBenefit) entries.push(entry(explanation));
     for (const resource of record.clinical) entries.push(entry(resource));
   }
   return { resourceType: 'Bundle', id: demoId(seed, 'Bundle', from, to), type: 'transaction', entry: entries };

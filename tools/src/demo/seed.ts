@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import type { EntityManager, Logger } from '@caregraph/platform';
 import { createImporter, type ImportHooks, type Importer } from '../import/importer';
-import type { ImportSummary } from '../import/summary';
-import { DEFAULT_DEMO_SEED, demoBundleCount, generateDemoBundles } from './generator';
+import { mergeSummary, type ImportSummary } from '../import/summary';
+import { generateDemoLedgerBundles, ledgerPatientCount } from './billing';
+import { DEFAULT_DEMO_SEED, demoBundleCount, demoDirectory, demoPatient, generateDemoBundles } from './generator';
 
 export const DEFAULT_DEMO_PATIENTS = 60;
 
@@ -17,6 +18,8 @@ export interface SeedDemoOptions {
   hooks?: ImportHooks;
   /** Reuse an open importer instead of opening one. */
   importer?: Importer;
+  /** The run date the billing ledger is dated back from (default: now). */
+  today?: Date;
 }
 
 export interface SeedDemoResult {
@@ -39,6 +42,13 @@ export async function hasPatients(importer: Importer): Promise<boolean> {
   return (await em.count('Patient', {})) > 0;
 }
 
+/** The demo hospitals' claims ledgers (billing.ts) over the first patients of the demo. */
+function demoLedger(seed: number, patients: number, today: Date) {
+  const directory = demoDirectory(seed);
+  const records = Array.from({ length: ledgerPatientCount(patients) }, (_, index) => demoPatient(directory, seed, index));
+  return generateDemoLedgerBundles(directory, records, { seed, today });
+}
+
 /**
  * Imports the deterministic demo data when the database has no patient yet; does nothing
  * otherwise. Safe when two processes call it at once (a Postgres advisory lock serialises them).
@@ -57,6 +67,7 @@ export async function seedDemoIfEmpty(options: SeedDemoOptions): Promise<SeedDem
     const demo = { seed: options.seed ?? DEFAULT_DEMO_SEED, patients, patientsPerBundle: options.patientsPerBundle };
     options.logger.info({ patients }, 'seeding demo data');
     const summary = await importer.importAll(generateDemoBundles(demo), { total: demoBundleCount(demo), ...options.hooks });
+    mergeSummary(summary, await importer.importAll(demoLedger(demo.seed, patients, options.today ?? new Date())));
     options.logger.info({ patients, resources: summary.resources, ms: summary.durationMs }, 'demo data seeded');
     return { seeded: true, summary };
   } finally {

@@ -26,7 +26,7 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
   /** Adds per-request services and DataLoaders to the base context. */
   createContext?: (base: RequestContext) => C;
   /** Plain HTTP routes beside /graphql (e.g. the identity service's /auth/login), mounted before it. */
-  routes?: (app: express.Express, services: { orm: MikroORM; logger: Logger }) => void;
+  routes?: (app: express.Express, services: SubgraphRouteServices<C>) => void;
   /**
    * The patient access policy, on the one subgraph that owns it (patients). That subgraph uses it
    * in-process and serves it to the others at ACCESS_DECISIONS_PATH; every other subgraph asks it
@@ -38,6 +38,16 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
    * stopped first on close().
    */
   workers?: (services: { orm: MikroORM; logger: Logger }) => Promise<{ stop(): Promise<void> }>;
+}
+
+/** What a subgraph's plain HTTP routes get: its database, its logger, and the gateway's word on who calls. */
+export interface SubgraphRouteServices<C extends RequestContext = RequestContext> {
+  orm: MikroORM;
+  logger: Logger;
+  /** Lets through only requests carrying the gateway's assertion for this subgraph (401 and an audit row otherwise), as /graphql. */
+  authenticated: express.RequestHandler;
+  /** The request context /graphql would build for an `authenticated` request: principal, access gate, audit. */
+  requestContext(req: express.Request): C;
 }
 
 export interface SubgraphServerOptions {
@@ -152,7 +162,6 @@ export async function startSubgraphServer<C extends RequestContext>(
     const ready = await isDatabaseReachable(orm);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable', service: definition.name });
   });
-  definition.routes?.(app, { orm, logger });
 
   /** Trust only the gateway: every request needs its assertion, addressed to `audience`. */
   const requireAssertion = (assertionVerifier: AssertionVerifier): express.RequestHandler => async (req, res, next) => {
@@ -201,23 +210,24 @@ export async function startSubgraphServer<C extends RequestContext>(
     });
   }
 
+  const requestContext = (req: express.Request): C => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const { principal, assertion } = req as AuthenticatedRequest;
+    const em = orm.em.fork();
+    // a subgraph without patient data (identity) has no policy to ask: any check fails closed
+    const policy = localPolicy ? localPolicy(em)
+      : options.accessPolicyUrl ? remoteAccessPolicy(options.accessPolicyUrl, { assertion, requestId })
+        : undefined;
+    const base = createRequestContext({ service: definition.name, em, principal, log: logger.child({ requestId }), requestId, policy, auditExecutor: orm.em.fork() });
+    return definition.createContext ? definition.createContext(base) : (base as C);
+  };
+  definition.routes?.(app, { orm, logger, authenticated: requireAssertion(verifier), requestContext });
+
   app.use(
     '/graphql',
     requireAssertion(verifier),
     express.json({ limit: '2mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-        const { principal, assertion } = req as AuthenticatedRequest;
-        const em = orm.em.fork();
-        // a subgraph without patient data (identity) has no policy to ask: any check fails closed
-        const policy = localPolicy ? localPolicy(em)
-          : options.accessPolicyUrl ? remoteAccessPolicy(options.accessPolicyUrl, { assertion, requestId })
-            : undefined;
-        const base = createRequestContext({ service: definition.name, em, principal, log: logger.child({ requestId }), requestId, policy, auditExecutor: orm.em.fork() });
-        return definition.createContext ? definition.createContext(base) : base;
-      },
-    }),
+    expressMiddleware(apollo, { context: async ({ req }) => requestContext(req) }),
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BigIntType, Entity, Enum, PrimaryKey, Property, type Opt } from '@mikro-orm/postgresql';
 import type { Coding } from '@caregraph/platform';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { ClaimOutcome } from '../claim/claim.entity';
 
 /** One adjudicated line as stored in jsonb: integer minor units of the EOB's currency. */
@@ -22,8 +23,10 @@ export interface StoredAdjudicationLine {
  * allowed, paid and left to the patient, and the totals. One per claim; writing it moves the
  * claim to adjudicated with the same totals (see the claim lifecycle).
  */
+@ObjectType({ description: "A payer's adjudication of a claim (FHIR ExplanationOfBenefit): per line what was submitted, allowed, paid by the payer and left to the patient" })
 @Entity({ tableName: 'explanation_of_benefit' })
 export class ExplanationOfBenefit {
+  @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();
 
@@ -39,9 +42,11 @@ export class ExplanationOfBenefit {
   @Property({ type: 'uuid', nullable: true })
   payerId?: string | null;
 
+  @Field(() => ClaimOutcome)
   @Enum({ items: () => ClaimOutcome, type: 'text' })
   outcome!: ClaimOutcome;
 
+  @Field(() => Date, { description: 'When the payer adjudicated the claim (FHIR ExplanationOfBenefit.created)' })
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
 

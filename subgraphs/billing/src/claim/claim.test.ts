@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { RunningSubgraph } from '@caregraph/platform';
+import type { Principal, RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { insertConsent, insertOrganization, insertPatient, patientUser, staff, type UserPrincipal } from '../../../../test/support/principals';
+import { insertConsent, insertOrganization, insertPatient, partnerApp, patientUser, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
 import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { billingSubgraph } from '../subgraph';
-import { Claim, ClaimStatus } from './claim.entity';
+import { countStatements } from '../../../../test/support/statements';
+import { ExplanationOfBenefit } from '../adjudication/explanation-of-benefit.entity';
+import { Coverage, CoverageStatus } from '../coverage/coverage.entity';
+import { Payer, PayerKind } from '../payer/payer.entity';
+import { Payment, PaymentAllocation, PaymentSource } from '../payment/payment.entity';
+import { ClaimTransition } from './claim-transition.entity';
+import { Claim, ClaimOutcome, ClaimStatus } from './claim.entity';
 
 describe('billing subgraph: claims', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -31,13 +37,12 @@ describe('billing subgraph: claims', () => {
   const graphql = (url: string, query: string, variables: Record<string, unknown> = {}) => call(url, query, variables, { principal: billing });
   const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}) => callOk(url, query, variables, { principal: billing });
 
-  const providerId = randomUUID();
-  /** Claims arrive by FHIR import until the billing issue adds mutations: seed rows directly. */
+  /** Claims as import writes them (the mutations have tests of their own): seeded rows, billed by the caller's organization unless told otherwise. */
   async function seed(patientId: string, createdAt: string, extra: Partial<Claim> = {}): Promise<string> {
     const em = service.orm.em.fork();
     const claim = em.create(Claim, {
       patientId,
-      providerOrganizationId: providerId,
+      providerOrganizationId: organizationId,
       status: ClaimStatus.SUBMITTED,
       typeCode: 'institutional',
       createdAt: new Date(createdAt),
@@ -49,13 +54,14 @@ describe('billing subgraph: claims', () => {
     return claim.id;
   }
 
-  const PATIENT_CLAIMS = `query ($id: ID!, $first: Int, $after: String, $status: ClaimStatus) {
+  const patientClaimsQuery = (selection: string) => `query ($id: ID!, $first: Int, $after: String, $status: ClaimStatus) {
     _entities(representations: [{ __typename: "Patient", id: $id }]) {
-      ... on Patient { claims(first: $first, after: $after, status: $status) {
-        totalCount edges { node { id status createdAt } } pageInfo { hasNextPage endCursor } } }
+      ... on Patient { claims(first: $first, after: $after, status: $status) { ${selection} } }
     }
   }`;
-  const claimsOf = async (id: string, args: Record<string, unknown> = {}) => (await graphqlOk(service.url, PATIENT_CLAIMS, { id, ...args }))._entities[0].claims;
+  const PATIENT_CLAIMS = patientClaimsQuery('totalCount edges { node { id status createdAt } } pageInfo { hasNextPage endCursor }');
+  const claimsOf = async (id: string, args: Record<string, unknown> = {}, query = PATIENT_CLAIMS) =>
+    (await graphqlOk(service.url, query, { id, ...args }))._entities[0].claims;
 
   it('returns a claim with its money as decimal strings, its lines and its federated references', async () => {
     const patientId = await newPatient();
@@ -91,9 +97,67 @@ describe('billing subgraph: claims', () => {
         { sequence: 2, productOrService: { system: 'http://hl7.org/fhir/sid/cvx', code: '140', display: null }, quantity: 2, unitPrice: { amount: '70.26', currency: 'USD' }, net: { amount: '140.52', currency: 'USD' }, encounter: null },
       ],
       patient: { id: patientId },
-      provider: { id: providerId },
+      provider: { id: organizationId },
       encounter: { id: encounterId },
     });
+  });
+
+  /** A claim as the ledger leaves it after adjudication and a payer payment: payer, coverage, transitions, EOB, payment. */
+  async function seedLedger(patientId: string, createdAt: string): Promise<{ id: string; payerId: string; coverageId: string; paymentId: string; explanationId: string }> {
+    const em = service.orm.em.fork();
+    // one flush per table: without ORM relations between them, MikroORM does not order the inserts by their foreign keys
+    const payer = em.create(Payer, { name: `Payer ${randomUUID().slice(0, 8)}`, kind: PayerKind.INSURER });
+    await em.flush();
+    const coverage = em.create(Coverage, { patientId, payerId: payer.id, status: CoverageStatus.ACTIVE });
+    await em.flush();
+    const at = new Date(createdAt);
+    const id = await seed(patientId, createdAt, {
+      payerId: payer.id, coverageId: coverage.id, status: ClaimStatus.ADJUDICATED, outcome: ClaimOutcome.PARTIALLY_PAID, submittedAt: at, adjudicatedAt: at,
+      allowedMinorUnits: 10000n, payerAmountMinorUnits: 8000n, patientResponsibilityMinorUnits: 2000n, payerPaidMinorUnits: 5000n,
+      denialReasonCode: 'CO-50', denialReasonDisplay: 'Not medically necessary',
+    });
+    em.create(ClaimTransition, { claimId: id, fromStatus: null, toStatus: ClaimStatus.SUBMITTED, actorKind: 'system', actorId: 'fhir-import', at });
+    const explanation = em.create(ExplanationOfBenefit, {
+      claimId: id, patientId, providerOrganizationId: organizationId, payerId: payer.id, outcome: ClaimOutcome.PARTIALLY_PAID, createdAt: at, currency: 'USD',
+      submittedMinorUnits: 12500n, allowedMinorUnits: 10000n, payerAmountMinorUnits: 8000n, patientResponsibilityMinorUnits: 2000n,
+    });
+    const payment = em.create(Payment, { source: PaymentSource.PAYER, payerId: payer.id, organizationId, amountMinorUnits: 5000n, currency: 'USD', receivedAt: at, recordedBy: 'system:test' });
+    await em.flush();
+    em.create(PaymentAllocation, { paymentId: payment.id, claimId: id, amountMinorUnits: 5000n });
+    await em.flush();
+    return { id, payerId: payer.id, coverageId: coverage.id, paymentId: payment.id, explanationId: explanation.id };
+  }
+  const LEDGER_FIELDS = `id status outcome submittedAt adjudicatedAt closedAt denialReason { code display }
+    allowed { amount currency } payerAmount { amount } patientResponsibility { amount } paid { amount } outstanding { amount } payerOutstanding { amount } patientOutstanding { amount }
+    payer { id } coverage { id } transitions { from to at actorKind actorId reason } explanationOfBenefit { id outcome }
+    payments { paymentId source amount { amount currency } payer { id } }`;
+
+  it('returns what adjudication and payments left on a claim: outcome, money, payer, coverage, transitions, EOB, payments', async () => {
+    const patientId = await newPatient();
+    const ledger = await seedLedger(patientId, '2024-04-01T10:00:00.000Z');
+    const { claim } = await graphqlOk(service.url, `query ($id: ID!) { claim(id: $id) { ${LEDGER_FIELDS} } }`, { id: ledger.id });
+    expect(claim).toEqual({
+      id: ledger.id, status: 'ADJUDICATED', outcome: 'PARTIALLY_PAID', submittedAt: '2024-04-01T10:00:00.000Z', adjudicatedAt: '2024-04-01T10:00:00.000Z', closedAt: null,
+      denialReason: { code: 'CO-50', display: 'Not medically necessary' },
+      allowed: { amount: '100.00', currency: 'USD' }, payerAmount: { amount: '80.00' }, patientResponsibility: { amount: '20.00' }, paid: { amount: '50.00' },
+      // the payer still owes 80.00 - 50.00, the patient their 20.00
+      outstanding: { amount: '50.00' }, payerOutstanding: { amount: '30.00' }, patientOutstanding: { amount: '20.00' },
+      payer: { id: ledger.payerId }, coverage: { id: ledger.coverageId },
+      transitions: [{ from: null, to: 'SUBMITTED', at: '2024-04-01T10:00:00.000Z', actorKind: 'SYSTEM', actorId: 'fhir-import', reason: null }],
+      explanationOfBenefit: { id: ledger.explanationId, outcome: 'PARTIALLY_PAID' },
+      payments: [{ paymentId: ledger.paymentId, source: 'PAYER', amount: { amount: '50.00', currency: 'USD' }, payer: { id: ledger.payerId } }],
+    });
+  });
+
+  it('loads the ledger fields of a page of claims in batches: as many statements for 6 claims as for 2', async () => {
+    const statementsFor = async (count: number) => {
+      const patientId = await newPatient();
+      for (let index = 0; index < count; index++) await seedLedger(patientId, `2024-0${index + 1}-01T00:00:00Z`);
+      const { result, statements } = await countStatements([service.orm], () => claimsOf(patientId, { first: 10 }, patientClaimsQuery(`edges { node { ${LEDGER_FIELDS} } }`)));
+      expect(result.edges).toHaveLength(count);
+      return statements.length;
+    };
+    expect(await statementsFor(6)).toBe(await statementsFor(2));
   });
 
   it('shows whole amounts with their cents and a claim without total or encounter as null', async () => {
@@ -157,7 +221,7 @@ describe('billing subgraph: claims', () => {
     const ENTITIES = `query ($id: ID!) { _entities(representations: [{ __typename: "Claim", id: $id }]) { ... on Claim { id } } }`;
     const LIST = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { claims { totalCount edges { node { id } } } } } }`;
     /** What `principal` gets for one claim: by id, as a reference, and in the patient's list. */
-    const seenBy = async (principal: UserPrincipal, patientId: string, claimId: string) => {
+    const seenBy = async (principal: Principal, patientId: string, claimId: string) => {
       const [byId, entity, list] = await Promise.all([
         callOk(service.url, CLAIM, { id: claimId }, { principal }),
         callOk(service.url, ENTITIES, { id: claimId }, { principal }),
@@ -168,22 +232,42 @@ describe('billing subgraph: claims', () => {
     const NOTHING = { byId: null, entity: null, list: null };
     const everything = (id: string) => ({ byId: { id }, entity: { id }, list: { totalCount: 1, edges: [{ node: { id } }] } });
 
-    it('shows billing staff of the registering organization the claims', async () => {
+    it('shows billing staff of the billing organization its claims', async () => {
       const patientId = await newPatient();
       const id = await seed(patientId, '2024-07-01T00:00:00Z');
       expect(await seenBy(staff('billing', organizationId), patientId, id)).toEqual(everything(id));
     });
 
-    it('hides them from billing staff elsewhere until the patient consents to share billing (a clinical consent is not enough)', async () => {
+    it("never shows another organization's claims to billing staff elsewhere, even with the patient's billing consent", async () => {
       const patientId = await newPatient();
       const id = await seed(patientId, '2024-07-02T00:00:00Z');
       const elsewhere = await insertOrganization(db.url);
       const clerk = staff('billing', elsewhere);
       expect(await seenBy(clerk, patientId, id)).toEqual(NOTHING);
-      await insertConsent(db.url, patientId, elsewhere, 'clinical');
-      expect(await seenBy(clerk, patientId, id)).toEqual(NOTHING);
       await insertConsent(db.url, patientId, elsewhere, 'billing');
-      expect(await seenBy(clerk, patientId, id)).toEqual(everything(id));
+      // the patient is open to them now, and lists none of our claims
+      expect(await seenBy(clerk, patientId, id)).toEqual({ byId: null, entity: null, list: { totalCount: 0, edges: [] } });
+    });
+
+    it("shows an organization's claims of a patient registered elsewhere only while the patient's billing consent lasts", async () => {
+      const elsewhere = await insertOrganization(db.url);
+      const patientId = await insertPatient(db.url, [elsewhere]);
+      const id = await seed(patientId, '2024-07-02T00:00:00Z');
+      expect(await seenBy(billing, patientId, id)).toEqual(NOTHING);
+      await insertConsent(db.url, patientId, organizationId, 'clinical');
+      expect(await seenBy(billing, patientId, id)).toEqual(NOTHING);
+      const consentId = await insertConsent(db.url, patientId, organizationId, 'billing');
+      expect(await seenBy(billing, patientId, id)).toEqual(everything(id));
+      await withSql(db.url, (sql) => sql(`update patients.patient_consent set revoked_at = now(), revoked_by_type = 'system', revoked_by_id = 'test' where id = $1`, [consentId]));
+      expect(await seenBy(billing, patientId, id)).toEqual(NOTHING);
+    });
+
+    it('shows partner apps of the organization its claims with a Claim read scope only', async () => {
+      const patientId = await newPatient();
+      const id = await seed(patientId, '2024-07-05T00:00:00Z');
+      expect(await seenBy(partnerApp(organizationId, ['system/Claim.read']), patientId, id)).toEqual(everything(id));
+      expect(await seenBy(partnerApp(organizationId, ['system/Coverage.read', 'system/Claim.c']), patientId, id)).toEqual(NOTHING);
+      expect(await seenBy(partnerApp(await insertOrganization(db.url), ['system/Claim.read']), patientId, id)).toEqual(NOTHING);
     });
 
     it('hides claims from clinicians, even of the registering organization (minimum necessary)', async () => {

@@ -22,6 +22,7 @@ describe('money: decimal amounts to integer minor units and back', () => {
     [1e21, 'USD', 'total.value'],
     [Number.NaN, 'USD', 'total.value'],
     [10, 'usd', 'total.currency'],
+    [10, 'XYZ', 'total.currency'], // well-formed, but no ISO 4217 currency
     [10, undefined, 'total.currency'],
   ])('refuses %p %s, naming %s', (value, currency, field) => {
     expect(() => toMinorUnits(value, currency, 'total')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field }) }));

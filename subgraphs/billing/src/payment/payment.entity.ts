@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BigIntType, Entity, Enum, PrimaryKey, Property, type Opt } from '@mikro-orm/postgresql';
-import { registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum PaymentSource {
   PAYER = 'payer',
@@ -13,11 +13,14 @@ registerEnumType(PaymentSource, { name: 'PaymentSource', description: 'Who paid:
  * more claims (PaymentAllocation). The allocations sum to the amount; each raises the claim's
  * payer_paid or patient_paid in the same transaction.
  */
+@ObjectType({ description: 'Money a provider organization received from a payer or a patient, applied to claims' })
 @Entity({ tableName: 'payment' })
 export class Payment {
+  @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();
 
+  @Field(() => PaymentSource)
   @Enum({ items: () => PaymentSource, type: 'text' })
   source!: PaymentSource;
 
@@ -37,10 +40,12 @@ export class Payment {
   @Property({ type: 'character', length: 3 })
   currency!: string;
 
+  @Field(() => Date)
   @Property({ type: 'timestamptz' })
   receivedAt!: Date;
 
   /** The payer's or the patient's reference (check number, remittance id, ...). */
+  @Field(() => String, { nullable: true, description: "The payer's or the patient's reference (check number, remittance id, ...)" })
   @Property({ type: 'text', nullable: true })
   reference?: string | null;
 
@@ -55,6 +60,7 @@ export class Payment {
   @Property({ type: 'text' })
   recordedBy!: string;
 
+  @Field(() => Date, { name: 'recordedAt', description: 'When it was recorded' })
   @Property({ type: 'timestamptz' })
   createdAt: Date & Opt = new Date();
 }
