@@ -16,11 +16,15 @@ const numbered = (sql: string) => {
  * index can give the order, no Sort. A statement without such an index still shows them, however
  * small the tables (see test/chart-indexes.test.ts).
  */
-export async function planWithoutScansOrSorts(sql: Client, statement: Statement): Promise<any[]> {
+export function planWithoutScansOrSorts(sql: Client, statement: Statement): Promise<any[]> {
+  return planWith(sql, statement, { enable_seqscan: 'off', enable_sort: 'off' });
+}
+
+/** The plan of a captured statement under the given planner settings (set for that one transaction). */
+export async function planWith(sql: Client, statement: Statement, settings: Record<string, string>): Promise<any[]> {
   await sql.query('begin');
   try {
-    await sql.query('set local enable_seqscan = off');
-    await sql.query('set local enable_sort = off');
+    for (const [name, value] of Object.entries(settings)) await sql.query(`set local ${name} = ${value}`);
     const { rows } = await sql.query(`explain (format json) ${numbered(statement.sql)}`, statement.params as unknown[]);
     return planNodes(rows[0]['QUERY PLAN'][0].Plan);
   } finally {

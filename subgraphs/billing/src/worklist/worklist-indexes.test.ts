@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { adjudication, daysBefore, insertClaims, insertPayer } from '../../../../test/support/billing-claims';
 import { useBillingServices, type BillingHarness } from '../../../../test/support/billing-services';
 import { insertPatient, type UserPrincipal } from '../../../../test/support/principals';
-import { planWithoutScansOrSorts, seqScansOf } from '../../../../test/support/explain';
+import { planWith, planWithoutScansOrSorts, seqScansOf } from '../../../../test/support/explain';
 import { captureStatements } from '../../../../test/support/statements';
 import { graphqlOk } from '../../../../test/support/services';
 
@@ -96,4 +96,22 @@ describe('billing worklist statements are served by indexes', () => {
       await expectIndexed({ orderBy, filter: { status: ['ADJUDICATED'] } }, `${orderBy.field} ${orderBy.direction} with a status`);
     });
   }
+
+  it('totals over claims (an amount range over service dates) can be an index-only scan: the wide claim rows need not be read', async () => {
+    const query = `query ($filter: ClaimFilter) { claims(filter: $filter, first: 1) { totals { count } } }`;
+    const filter = { serviceFrom: '2026-03-01', amount: { of: 'OUTSTANDING', currency: 'USD', min: '50.00' } };
+    const { statements } = await captureStatements([service.orm], () => graphqlOk(service.url, query, { filter }, { principal: clerk }));
+    const totals = statements.find((statement) => /group by/i.test(statement.sql) && /from "billing"\."claim" /.test(statement.sql));
+    expect(totals).toBeDefined();
+    // settled (all-visible) and with the heap-reading plans priced out, an index that carries everything the aggregate reads wins
+    await harness.sql('vacuum (analyze) billing.claim');
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const nodes = await planWith(sql, totals!, { enable_seqscan: 'off', enable_bitmapscan: 'off' });
+      expect(nodes.map((node) => node['Node Type'])).toContain('Index Only Scan');
+    } finally {
+      await sql.end();
+    }
+  });
 });
