@@ -19,7 +19,9 @@ const workspaces = {
   '^@caregraph/tools$': '<rootDir>/tools/src/index.ts',
 };
 
-module.exports = {
+/** Server code and cross-service tests (test/web/ included: browser tests drive the real platform). */
+const server = {
+  displayName: 'server',
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/subgraphs', '<rootDir>/gateway', '<rootDir>/tools', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -32,6 +34,25 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   setupFiles: ['<rootDir>/test/support/setup-env.js'],
+};
+
+/**
+ * The web client's component tests (web/src/**\/*.test.tsx, each with a `@jest-environment jsdom`
+ * docblock): React compiled by swc, no database, so running only them skips the global setup.
+ */
+const web = {
+  displayName: 'web',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/web/src'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.(ts|tsx)$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+};
+
+module.exports = {
+  projects: [server, web],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -1,0 +1,647 @@
+import { useQuery } from '@apollo/client';
+import type { AnchorChoice } from '../comments/CommentPanel';
+import { graphql } from '../gql';
+import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
+import { Empty, QueryState, Section } from '../ui/states';
+import { TrendPlot, type TrendLine } from './TrendPlot';
+
+/** LOINC codes of the trend plots. */
+export const TREND_CODES = { bloodPressure: '85354-9', weight: '29463-7', bmi: '39156-5', hba1c: '4548-4' } as const;
+
+const CHART_SUMMARY = graphql(`
+  query ChartSummary($id: ID!, $page: Int!) {
+    patient(id: $id) {
+      id
+      activeProblems(first: $page) {
+        totalCount
+        edges {
+          node {
+            id
+            onsetAt
+            code {
+              display
+              code
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+      activeMedications(first: $page) {
+        totalCount
+        edges {
+          node {
+            id
+            authoredOn
+            dosageText
+            code {
+              display
+              code
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+      latestVitals {
+        id
+        effectiveAt
+        code {
+          code
+          display
+        }
+        valueQuantity {
+          value
+          unit
+        }
+        components {
+          code {
+            code
+            display
+          }
+          valueQuantity {
+            value
+            unit
+          }
+        }
+        organization {
+          name
+        }
+      }
+      careGaps(includeMet: false, includeNotApplicable: false) {
+        status
+        dueDate
+        reason
+        rule {
+          code
+          title
+        }
+      }
+    }
+  }
+`);
+
+const CHART_ENCOUNTERS = graphql(`
+  query ChartEncounters($id: ID!, $first: Int!, $linked: Int!) {
+    patient(id: $id) {
+      id
+      encounters(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            periodStart
+            periodEnd
+            classCode
+            status
+            locationName
+            visitSummary
+            type {
+              display
+            }
+            reasons {
+              display
+            }
+            organization {
+              name
+            }
+            participants {
+              id
+              names { ...NameParts }
+            }
+            conditions(first: $linked) {
+              id
+              code {
+                display
+              }
+            }
+            procedures(first: $linked) {
+              id
+              code {
+                display
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const CHART_TRENDS = graphql(`
+  query ChartTrends($id: ID!, $bp: String!, $weight: String!, $bmi: String!, $hba1c: String!) {
+    patient(id: $id) {
+      id
+      bloodPressure: observationSeries(code: $bp) {
+        ...TrendPointFields
+      }
+      weight: observationSeries(code: $weight) {
+        ...TrendPointFields
+      }
+      bmi: observationSeries(code: $bmi) {
+        ...TrendPointFields
+      }
+      hba1c: observationSeries(code: $hba1c) {
+        ...TrendPointFields
+      }
+    }
+  }
+  fragment TrendPointFields on ObservationPoint {
+    observationId
+    effectiveAt
+    value
+    systolic
+    diastolic
+    unit
+    organization {
+      name
+    }
+  }
+`);
+
+const CHART_RESULTS = graphql(`
+  query ChartResults($id: ID!, $first: Int!) {
+    patient(id: $id) {
+      id
+      labs: observations(category: LABORATORY, first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            effectiveAt
+            code {
+              display
+              code
+            }
+            valueQuantity {
+              value
+              unit
+            }
+            valueString
+            interpretation {
+              code
+              display
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+      diagnosticReports(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            effectiveAt
+            status
+            conclusion
+            code {
+              display
+            }
+            organization {
+              name
+            }
+            results {
+              id
+              code {
+                display
+              }
+              valueQuantity {
+                value
+                unit
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const CHART_IMMUNIZATIONS = graphql(`
+  query ChartImmunizations($id: ID!, $first: Int!) {
+    patient(id: $id) {
+      id
+      immunizations(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            occurredAt
+            status
+            vaccineCode {
+              display
+              code
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const CHART_IMAGING = graphql(`
+  query ChartImaging($id: ID!, $first: Int!) {
+    patient(id: $id) {
+      id
+      imagingStudies(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            startedAt
+            description
+            numberOfSeries
+            numberOfInstances
+            modalities {
+              code
+              display
+            }
+            bodySites {
+              display
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const CHART_NOTES = graphql(`
+  query ChartNotes($id: ID!, $first: Int!) {
+    patient(id: $id) {
+      id
+      clinicalNotes(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            title
+            text
+            version
+            createdAt
+            updatedAt
+            authorPractitioner {
+              id
+              names { ...NameParts }
+            }
+            organization {
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+function Source({ organization }: { organization?: { name: string } | null }) {
+  return <span className="source">{organization?.name ?? 'Unknown organization'}</span>;
+}
+
+function shown(total: number | null | undefined, count: number): string {
+  return total && total > count ? ` (newest ${count} of ${total})` : '';
+}
+
+export function SummarySection({ patientId }: { patientId: string }) {
+  const result = useQuery(CHART_SUMMARY, { variables: { id: patientId, page: 25 } });
+  return (
+    <Section title="Summary" id="summary">
+      <QueryState {...result} data={result.data?.patient} what="the summary" retry={() => void result.refetch()}>
+        {(patient) => (
+          <div className="grid-2">
+            <div>
+              <h3>Active problems{shown(patient.activeProblems?.totalCount, patient.activeProblems?.edges.length ?? 0)}</h3>
+              {patient.activeProblems?.edges.length ? (
+                <ul className="list">
+                  {patient.activeProblems.edges.map(({ node }) => (
+                    <li key={node.id}>
+                      {node.code.display ?? node.code.code} <span className="muted">since {formatDate(node.onsetAt)}</span> <Source organization={node.organization} />
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <Empty>No active problems.</Empty>
+              )}
+              <h3>Medications{shown(patient.activeMedications?.totalCount, patient.activeMedications?.edges.length ?? 0)}</h3>
+              {patient.activeMedications?.edges.length ? (
+                <ul className="list">
+                  {patient.activeMedications.edges.map(({ node }) => (
+                    <li key={node.id}>
+                      {node.code.display ?? node.code.code}
+                      {node.dosageText ? ` — ${node.dosageText}` : ''} <Source organization={node.organization} />
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <Empty>No active medications.</Empty>
+              )}
+            </div>
+            <div>
+              <h3>Latest vitals</h3>
+              {patient.latestVitals?.length ? (
+                <table className="table compact">
+                  <tbody>
+                    {patient.latestVitals.map((vital) => (
+                      <tr key={vital.id}>
+                        <th scope="row">{vital.code.display ?? vital.code.code}</th>
+                        <td>
+                          {vital.valueQuantity
+                            ? `${vital.valueQuantity.value} ${vital.valueQuantity.unit ?? ''}`
+                            : vital.components.map((c) => c.valueQuantity?.value).filter((v) => v !== undefined).join(' / ') +
+                              ` ${vital.components[0]?.valueQuantity?.unit ?? ''}`}
+                        </td>
+                        <td className="muted">{formatDate(vital.effectiveAt)}</td>
+                        <td>
+                          <Source organization={vital.organization} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <Empty>No vital signs recorded.</Empty>
+              )}
+              <h3>Care gaps</h3>
+              {patient.careGaps?.length ? (
+                <ul className="list">
+                  {patient.careGaps.map((gap) => (
+                    <li key={gap.rule.code}>
+                      <span className={`tag ${gap.status === 'OVERDUE' ? 'tag-warn' : ''}`}>{humanize(gap.status)}</span> {gap.rule.title}{' '}
+                      <span className="muted">due {formatDate(gap.dueDate)}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <Empty>No preventive care due.</Empty>
+              )}
+            </div>
+          </div>
+        )}
+      </QueryState>
+    </Section>
+  );
+}
+
+export function EncountersSection({ patientId }: { patientId: string }) {
+  const result = useQuery(CHART_ENCOUNTERS, { variables: { id: patientId, first: 20, linked: 10 } });
+  return (
+    <Section title="Encounters" id="encounters">
+      <QueryState {...result} data={result.data?.patient?.encounters} what="encounters" retry={() => void result.refetch()}>
+        {(encounters) =>
+          encounters.edges.length ? (
+            <ol className="timeline">
+              {encounters.edges.map(({ node }) => (
+                <li key={node.id}>
+                  <details>
+                    <summary>
+                      <strong>{formatDate(node.periodStart)}</strong> {node.type?.display ?? humanize(node.classCode)} <Source organization={node.organization} />
+                    </summary>
+                    <dl className="facts">
+                      <dt>When</dt>
+                      <dd>
+                        {formatDateTime(node.periodStart)}
+                        {node.periodEnd ? ` – ${formatDateTime(node.periodEnd)}` : ''}
+                      </dd>
+                      {node.reasons.length ? (
+                        <>
+                          <dt>Reason</dt>
+                          <dd>{node.reasons.map((r) => r.display).join(', ')}</dd>
+                        </>
+                      ) : null}
+                      {node.participants?.length ? (
+                        <>
+                          <dt>Seen by</dt>
+                          <dd>{node.participants.map((p) => (p ? personName(p.names) : 'unknown')).join(', ')}</dd>
+                        </>
+                      ) : null}
+                      {node.conditions.length ? (
+                        <>
+                          <dt>Diagnoses</dt>
+                          <dd>{node.conditions.map((c) => c.code.display).join(', ')}</dd>
+                        </>
+                      ) : null}
+                      {node.procedures.length ? (
+                        <>
+                          <dt>Procedures</dt>
+                          <dd>{node.procedures.map((p) => p.code.display).join(', ')}</dd>
+                        </>
+                      ) : null}
+                      <dt>Visit summary</dt>
+                      <dd>{node.visitSummary ?? <span className="muted">No visit summary written.</span>}</dd>
+                    </dl>
+                  </details>
+                </li>
+              ))}
+            </ol>
+          ) : (
+            <Empty>No encounters recorded.</Empty>
+          )
+        }
+      </QueryState>
+    </Section>
+  );
+}
+
+const BP_LINES: TrendLine[] = [
+  { key: 'systolic', label: 'Systolic' },
+  { key: 'diastolic', label: 'Diastolic' },
+];
+const VALUE_LINE = (label: string): TrendLine[] => [{ key: 'value', label }];
+
+export function ResultsSection({ patientId, onComment }: { patientId: string; onComment(anchor: AnchorChoice): void }) {
+  const trends = useQuery(CHART_TRENDS, {
+    variables: { id: patientId, bp: TREND_CODES.bloodPressure, weight: TREND_CODES.weight, bmi: TREND_CODES.bmi, hba1c: TREND_CODES.hba1c },
+  });
+  const results = useQuery(CHART_RESULTS, { variables: { id: patientId, first: 25 } });
+  const commentOn = (what: string) => (point: { observationId: string; effectiveAt: string }) =>
+    onComment({ type: 'OBSERVATION', id: point.observationId, label: `${what} of ${formatDate(point.effectiveAt)}` });
+  return (
+    <Section title="Results & vitals" id="results">
+      <QueryState {...trends} data={trends.data?.patient} what="trends" retry={() => void trends.refetch()}>
+        {(patient) => (
+          <div className="trends">
+            <TrendPlot title="Blood pressure" points={patient.bloodPressure ?? []} lines={BP_LINES} onComment={commentOn('Blood pressure')} />
+            <TrendPlot title="Weight" points={patient.weight ?? []} lines={VALUE_LINE('Weight')} onComment={commentOn('Weight')} />
+            <TrendPlot title="BMI" points={patient.bmi ?? []} lines={VALUE_LINE('BMI')} onComment={commentOn('BMI')} />
+            <TrendPlot title="HbA1c" points={patient.hba1c ?? []} lines={VALUE_LINE('HbA1c')} onComment={commentOn('HbA1c')} />
+          </div>
+        )}
+      </QueryState>
+      <QueryState {...results} data={results.data?.patient} what="results" retry={() => void results.refetch()}>
+        {(patient) => (
+          <>
+            <h3>Laboratory results{shown(patient.labs?.totalCount, patient.labs?.edges.length ?? 0)}</h3>
+            {patient.labs?.edges.length ? (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Date</th>
+                    <th scope="col">Test</th>
+                    <th scope="col">Result</th>
+                    <th scope="col">Source</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Comment</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {patient.labs.edges.map(({ node }) => {
+                    const label = `${node.code.display ?? node.code.code} of ${formatDate(node.effectiveAt)}`;
+                    return (
+                      <tr key={node.id}>
+                        <td>{formatDate(node.effectiveAt)}</td>
+                        <td>{node.code.display ?? node.code.code}</td>
+                        <td>
+                          {node.valueQuantity ? `${node.valueQuantity.value} ${node.valueQuantity.unit ?? ''}` : (node.valueString ?? '—')}
+                          {node.interpretation.length ? ` (${node.interpretation.map((i) => i.display ?? i.code).join(', ')})` : ''}
+                        </td>
+                        <td>
+                          <Source organization={node.organization} />
+                        </td>
+                        <td>
+                          <button type="button" className="link" aria-label={`Comment on ${label}`} onClick={() => onComment({ type: 'OBSERVATION', id: node.id, label })}>
+                            Comment
+                          </button>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            ) : (
+              <Empty>No laboratory results.</Empty>
+            )}
+            <h3>Reports{shown(patient.diagnosticReports?.totalCount, patient.diagnosticReports?.edges.length ?? 0)}</h3>
+            {patient.diagnosticReports?.edges.length ? (
+              <ul className="list">
+                {patient.diagnosticReports.edges.map(({ node }) => {
+                  const label = `${node.code.display ?? 'Report'} of ${formatDate(node.effectiveAt)}`;
+                  return (
+                    <li key={node.id}>
+                      <strong>{formatDate(node.effectiveAt)}</strong> {node.code.display} ({humanize(node.status)}) <Source organization={node.organization} />{' '}
+                      <button type="button" className="link" aria-label={`Comment on ${label}`} onClick={() => onComment({ type: 'DIAGNOSTIC_REPORT', id: node.id, label })}>
+                        Comment
+                      </button>
+                      {node.conclusion ? <p>{node.conclusion}</p> : null}
+                      {node.results.length ? (
+                        <p className="muted">
+                          {node.results.map((r) => `${r.code.display}: ${r.valueQuantity ? `${r.valueQuantity.value} ${r.valueQuantity.unit ?? ''}` : '—'}`).join('; ')}
+                        </p>
+                      ) : null}
+                    </li>
+                  );
+                })}
+              </ul>
+            ) : (
+              <Empty>No diagnostic reports.</Empty>
+            )}
+          </>
+        )}
+      </QueryState>
+    </Section>
+  );
+}
+
+export function ImmunizationsSection({ patientId }: { patientId: string }) {
+  const result = useQuery(CHART_IMMUNIZATIONS, { variables: { id: patientId, first: 50 } });
+  return (
+    <Section title="Immunizations" id="immunizations">
+      <QueryState {...result} data={result.data?.patient?.immunizations} what="immunizations" retry={() => void result.refetch()}>
+        {(immunizations) =>
+          immunizations.edges.length ? (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col">Vaccine</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Source</th>
+                </tr>
+              </thead>
+              <tbody>
+                {immunizations.edges.map(({ node }) => (
+                  <tr key={node.id}>
+                    <td>{formatDate(node.occurredAt)}</td>
+                    <td>{node.vaccineCode.display ?? node.vaccineCode.code}</td>
+                    <td>{humanize(node.status)}</td>
+                    <td>
+                      <Source organization={node.organization} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <Empty>No immunizations recorded.</Empty>
+          )
+        }
+      </QueryState>
+    </Section>
+  );
+}
+
+export function ImagingSection({ patientId }: { patientId: string }) {
+  const result = useQuery(CHART_IMAGING, { variables: { id: patientId, first: 20 } });
+  return (
+    <Section title="Imaging" id="imaging">
+      <QueryState {...result} data={result.data?.patient?.imagingStudies} what="imaging" retry={() => void result.refetch()}>
+        {(studies) =>
+          studies.edges.length ? (
+            <ul className="list">
+              {studies.edges.map(({ node }) => (
+                <li key={node.id}>
+                  <strong>{formatDate(node.startedAt)}</strong> {node.modalities.map((m) => m.display ?? m.code).join(', ')}
+                  {node.bodySites.length ? ` of ${node.bodySites.map((b) => b.display).join(', ')}` : ''} — {node.numberOfSeries} series,{' '}
+                  {node.numberOfInstances} images <Source organization={node.organization} />
+                  {node.description ? <p>{node.description}</p> : null}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>No imaging studies.</Empty>
+          )
+        }
+      </QueryState>
+    </Section>
+  );
+}
+
+export function NotesSection({ patientId }: { patientId: string }) {
+  const result = useQuery(CHART_NOTES, { variables: { id: patientId, first: 20 } });
+  return (
+    <Section title="Notes" id="notes">
+      <QueryState {...result} data={result.data?.patient?.clinicalNotes} what="notes" retry={() => void result.refetch()}>
+        {(notes) =>
+          notes.edges.length ? (
+            <ul className="list">
+              {notes.edges.map(({ node }) => (
+                <li key={node.id}>
+                  <article>
+                    <h3>{node.title}</h3>
+                    <p className="muted">
+                      {formatDateTime(node.updatedAt)}, {node.authorPractitioner ? personName(node.authorPractitioner.names) : 'clinician'}, version {node.version}{' '}
+                      <Source organization={node.organization} />
+                    </p>
+                    <p className="note-text">{node.text}</p>
+                  </article>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>No notes written.</Empty>
+          )
+        }
+      </QueryState>
+    </Section>
+  );
+}

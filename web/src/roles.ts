@@ -1,0 +1,45 @@
+import type { UserRole } from './gql/graphql';
+
+export interface NavItem {
+  to: string;
+  label: string;
+}
+
+/** Where each role lands and what it may open: the screens follow the API's access rules. */
+export const ROLE_NAV: Record<UserRole, NavItem[]> = {
+  PHYSICIAN: [{ to: '/care', label: 'Worklist & search' }],
+  NURSE: [{ to: '/care', label: 'Worklist & search' }],
+  BILLING: [
+    { to: '/billing', label: 'Claims' },
+    { to: '/billing/dashboard', label: 'Dashboard' },
+  ],
+  PATIENT: [
+    { to: '/portal', label: 'My record' },
+    { to: '/portal/billing', label: 'Claims & balance' },
+    { to: '/portal/consents', label: 'Sharing' },
+    { to: '/portal/access', label: 'Who accessed my record' },
+  ],
+  ORG_ADMIN: [{ to: '/role', label: 'Your role' }],
+  COMPLIANCE: [{ to: '/role', label: 'Your role' }],
+};
+
+export const ROLE_LABEL: Record<UserRole, string> = {
+  PHYSICIAN: 'Physician',
+  NURSE: 'Nurse',
+  BILLING: 'Billing staff',
+  PATIENT: 'Patient',
+  ORG_ADMIN: 'Organization admin',
+  COMPLIANCE: 'Compliance officer',
+};
+
+export type Area = 'care' | 'billing' | 'portal';
+
+export const AREA_ROLES: Record<Area, UserRole[]> = {
+  care: ['PHYSICIAN', 'NURSE'],
+  billing: ['BILLING'],
+  portal: ['PATIENT'],
+};
+
+export function homeOf(role: UserRole): string {
+  return ROLE_NAV[role][0].to;
+}

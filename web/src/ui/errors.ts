@@ -1,0 +1,36 @@
+import type { ApolloError } from '@apollo/client';
+
+export interface Problem {
+  /** What went wrong, in words a clinician or a clerk understands. */
+  message: string;
+  /** GraphQL error code when the server gave one. */
+  code?: string;
+  /** The input at fault (BAD_USER_INPUT). */
+  field?: string;
+}
+
+const BY_CODE: Record<string, string> = {
+  UNAUTHENTICATED: 'Your session has ended. Sign in again.',
+  FORBIDDEN: 'Your role cannot do this here.',
+  NOT_FOUND: 'Not found, or not available to you.',
+  CONFLICT: 'Someone changed this at the same time. Reload and try again.',
+};
+
+/** Turns an Apollo error into something to show; never the server's internals. */
+export function describeProblem(error: ApolloError | Error | undefined): Problem {
+  if (!error) return { message: 'Something went wrong.' };
+  const apollo = error as Partial<ApolloError>;
+  const first = apollo.graphQLErrors?.[0];
+  if (first) {
+    const code = first.extensions?.code as string | undefined;
+    const field = first.extensions?.field as string | undefined;
+    if (code === 'BAD_USER_INPUT') return { code, field, message: first.message };
+    return { code, field, message: (code && BY_CODE[code]) ?? 'The server could not complete this request. Try again; if it keeps failing, tell support.' };
+  }
+  const status = (apollo.networkError as { statusCode?: number } | null | undefined)?.statusCode;
+  if (status === 401) return { code: 'UNAUTHENTICATED', message: BY_CODE.UNAUTHENTICATED };
+  if (status === 429) return { code: 'RATE_LIMITED', message: 'Too many requests in a short time. Wait a moment, then retry.' };
+  if (status === 400) return { message: 'The request was refused as too large or malformed.' };
+  if (apollo.networkError) return { message: 'caregraph cannot be reached. Check your connection, then retry.' };
+  return { message: error.message || 'Something went wrong.' };
+}

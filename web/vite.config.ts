@@ -1,0 +1,13 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+/** `npm run dev -w web` proxies the API to a running `npm start` (GATEWAY_URL, default :4000). */
+const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000';
+
+export default defineConfig({
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1200 },
+  server: {
+    proxy: Object.fromEntries(['/graphql', '/auth', '/billing', '/socket.io'].map((path) => [path, { target: gateway, ws: path === '/socket.io' }])),
+  },
+});
