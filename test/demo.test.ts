@@ -166,6 +166,11 @@ describe('seedDemoIfEmpty', () => {
     const patientOne = first!.accounts.find((a) => a.email === 'patient1@patients.demo')!.patientId;
     const patientTwo = first!.accounts.find((a) => a.email === 'patient2@patients.demo')!.patientId;
     const hospitals = [...new Set(first!.accounts.filter((a) => a.role === 'physician').map((a) => a.organizationId))];
+    // each demo physician is a practitioner of their hospital (so they can be @mentioned)
+    for (const physician of first!.accounts.filter((a) => a.role === 'physician')) {
+      const roles = await sql.query(`select 1 from "patients"."practitioner_role" where practitioner_id = $1 and organization_id = $2`, [physician.practitionerId, physician.organizationId]);
+      expect(roles.rowCount).toBeGreaterThan(0);
+    }
 
     // patient 1 shares everything with the second hospital; patient 2 shares nothing
     const consents = await sql.query(`select patient_id, organization_id, category from "patients"."patient_consent" where revoked_at is null`);

@@ -51,19 +51,23 @@ export function refuseUnauthenticated(options: AuthenticationOptions): RequestHa
     if (!kind) return next();
     const requestId = res.locals.requestId as string | undefined;
     options.logger.warn({ requestId, kind }, 'access token refused');
-    if (options.audit) {
-      await appendAudit(options.audit, {
-        service: 'gateway',
-        requestId,
-        actor: { kind: 'anonymous' },
-        action: 'unauthenticated',
-        outcome: 'denied',
-        detail: { reason: kind, remoteAddress: req.ip ?? null },
-      }).catch((auditError: unknown) => options.logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused token'));
-    }
+    await auditRefusedToken(options.audit, options.logger, { requestId, kind, remoteAddress: req.ip ?? null });
     if (kind === 'missing') res.status(401).set('WWW-Authenticate', 'Bearer realm="caregraph"').json(NO_TOKEN);
     else res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(INVALID_TOKEN);
   };
+}
+
+/** The audit row of a refused token (HTTP request or live connection); unset `audit` = log only. */
+export async function auditRefusedToken(audit: AuditExecutor | undefined, logger: Logger, refusal: { requestId?: string; kind: string; remoteAddress: string | null }): Promise<void> {
+  if (!audit) return;
+  await appendAudit(audit, {
+    service: 'gateway',
+    requestId: refusal.requestId,
+    actor: { kind: 'anonymous' },
+    action: 'unauthenticated',
+    outcome: 'denied',
+    detail: { reason: refusal.kind, remoteAddress: refusal.remoteAddress },
+  }).catch((auditError: unknown) => logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused token'));
 }
 
 /** Headers worth passing between the caller and the identity service, in each direction. */

@@ -194,8 +194,8 @@ describe('gateway', () => {
     const toClinical = clinical.assertions.at(-1)!;
     const patientsVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, 'patients');
     const clinicalVerifier = await AssertionVerifier.fromPem(keys.publicKeyPem, 'clinical');
-    await expect(patientsVerifier.verify(toPatients)).resolves.toEqual({ principal: NURSE, requestId: response.requestId });
-    await expect(clinicalVerifier.verify(toClinical)).resolves.toEqual({ principal: NURSE, requestId: response.requestId });
+    await expect(patientsVerifier.verify(toPatients)).resolves.toEqual({ principal: NURSE, requestId: response.requestId, expiresAt: expect.any(Number) });
+    await expect(clinicalVerifier.verify(toClinical)).resolves.toEqual({ principal: NURSE, requestId: response.requestId, expiresAt: expect.any(Number) });
     // the clinical subgraph's assertion is useless at patients' /graphql (and vice versa)...
     await expect(patientsVerifier.verify(toClinical)).rejects.toThrow();
     await expect(clinicalVerifier.verify(toPatients)).rejects.toThrow();
@@ -235,7 +235,7 @@ describe('gateway', () => {
     expect(patients.requestIds).toEqual([]);
   });
 
-  it('serves /health, /ready and the web page', async () => {
+  it('serves /health, /ready and the web client (its page for client routes, never for the API)', async () => {
     const health = await fetch(`${gateway.baseUrl}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', service: 'gateway' });
@@ -247,9 +247,18 @@ describe('gateway', () => {
     const page = await fetch(`${gateway.baseUrl}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     const html = await page.text();
-    expect(html).toContain('caregraph');
-    expect(html).toContain('href="/graphql"');
+    expect(html).toContain('<title>caregraph</title>');
+    expect(html).toContain('<div id="root">');
+    // a client-side route (a reload on the chart) gets the same page...
+    const route = await fetch(`${gateway.baseUrl}/care/patients/0c7d1f5e-2a4b-4c6d-8e9f-0a1b2c3d4e5f`, { headers: { accept: 'text/html' } });
+    expect(route.status).toBe(200);
+    expect(await route.text()).toBe(html);
+    // ...but the API's paths keep their own answers, and a missing file is a 404, not the page
+    const csv = await fetch(`${gateway.baseUrl}/billing/claims.csv`, { headers: { accept: 'text/html' } });
+    expect(csv.status).toBe(401);
+    expect((await fetch(`${gateway.baseUrl}/assets/missing.js`, { headers: { accept: '*/*' } })).status).toBe(404);
   });
 
   // last: stops the clinical subgraph

@@ -12,6 +12,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { GatewayContext } from './context';
 import { BILLING_CLAIMS_CSV_PATH, billingClaimsExport } from './billing-export';
 import { DEVICE_READINGS_PATH, deviceErrorShape, deviceReadingsHandlers } from './device-readings';
+import { LIVE_PATH, createLiveProxy } from './live-proxy';
 import { createGatewayErrorFormatter } from './errors';
 import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
@@ -34,8 +35,10 @@ export const DEFAULT_SUBGRAPH_URLS: Record<SubgraphName, string> = {
 
 /** The committed supergraph (`npm run compose` writes it); same path from src/ and dist/. */
 export const SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'supergraph.graphql');
-/** The web client's static files, served at the gateway's origin. */
-export const WEB_ROOT = path.resolve(__dirname, '..', '..', 'web', 'public');
+/** The web client's build (`npm run build` runs vite into web/dist), served at the gateway's origin. */
+export const WEB_ROOT = path.resolve(__dirname, '..', '..', 'web', 'dist');
+/** Paths the web client's SPA fallback never answers: the API and the services behind it. */
+const NOT_WEB_PATHS = /^\/(graphql|auth|oauth|\.well-known|billing\/claims\.csv|devices|socket\.io|health|ready)(\/|$|\?)/;
 
 export interface GatewayOptions {
   logger: Logger;
@@ -74,13 +77,24 @@ export interface GatewayOptions {
    * or a list of trusted addresses). Default false: the socket's peer address.
    */
   trustProxy?: boolean | number | string;
-  /** Folder served at `/`; false serves nothing. Default web/public. */
+  /** Folder served at `/` (its index.html for any other GET that wants HTML: client-side routes); false serves nothing. Default web/dist. */
   staticDir?: string | false;
   /** How long /ready waits for each subgraph's /ready. Default 2000 ms. */
   readyTimeoutMs?: number;
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
+
+/**
+ * Headers of the web client's files: the page may load only its own scripts and talk only to its own
+ * origin (a script injected into a chart could otherwise send the record anywhere); no framing.
+ */
+function webHeaders(res: { setHeader(name: string, value: string): unknown }, file: string): void {
+  res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+}
 
 /** Default largest /graphql request body: 100 kB (a chart query is about 1 kB). */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
@@ -163,6 +177,7 @@ async function isReady(graphqlUrl: string, timeoutMs: number): Promise<boolean> 
  * The federated entry point: Apollo Gateway (static supergraph, no introspection of subgraphs)
  * on Apollo Server 5 / Express 5. POST /graphql, POST /devices/readings (remote-monitoring
  * devices: runs recordDeviceReadings), GET /billing/claims.csv (the billing worklist as CSV),
+ * /socket.io (live chart comments and messages, proxied to the messaging service: live-proxy.ts),
  * GET /health (alive), GET /ready (every subgraph ready), and the web client's static files at /.
  */
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -289,10 +304,26 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.use(DEVICE_READINGS_PATH, bodyErrorHandler(logger));
   // the billing worklist as CSV, streamed from the billing subgraph for the caller (billing-export.ts)
   app.get(BILLING_CLAIMS_CSV_PATH, ...identifyCaller, billingClaimsExport({ billingUrl: () => subgraphUrls.billing, signer, logger }));
+  // Socket.IO of the messaging service on this origin, each request and upgrade authenticated here
+  const live = createLiveProxy({
+    messagingUrl: () => subgraphUrls.messaging, signer, accessTokenPublicKey: options.accessTokenPublicKey, audit: auditPool, logger, handshakeRateLimit: rateLimiters?.api,
+  });
+  app.use(LIVE_PATH, ...live.http);
+  httpServer.on('upgrade', live.upgrade);
   const staticDir = options.staticDir === undefined ? WEB_ROOT : options.staticDir;
   if (staticDir) {
-    if (existsSync(staticDir)) app.use(express.static(staticDir, { index: 'index.html' }));
-    else logger.warn({ staticDir }, 'web client folder not found; serving the API only');
+    if (existsSync(staticDir)) {
+      // hashed bundles are immutable; index.html must be revalidated so a deploy is picked up
+      app.use(express.static(staticDir, { index: 'index.html', setHeaders: webHeaders }));
+      const indexHtml = path.join(staticDir, 'index.html');
+      app.get(/.*/, (req, res, next) => {
+        // a page load (the browser asks for HTML) of a client route; never a missing file or the API
+        const pageLoad = req.headers.accept?.includes('text/html') && !path.extname(req.path);
+        if (!pageLoad || NOT_WEB_PATHS.test(req.path) || !existsSync(indexHtml)) return next();
+        webHeaders(res, indexHtml);
+        res.sendFile(indexHtml);
+      });
+    } else logger.warn({ staticDir }, 'web client folder not found (run `npm run build`); serving the API only');
   }
 
   try {
@@ -304,6 +335,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       });
     });
   } catch (error) {
+    live.close();
     await apollo.stop();
     closeSockets();
     await auditPool?.end();
@@ -323,6 +355,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     subgraphUrls: { ...subgraphUrls },
     close: () =>
       (closed ??= (async () => {
+        live.close(); // upgraded connections would hold the HTTP server open
         await apollo.stop(); // stops accepting, lets in-flight requests finish, stops the gateway
         closeSockets();
         await auditPool?.end();

@@ -11,3 +11,4 @@ export { mulberry32, hashSeed, Random } from './demo/prng';
 export { generateDemoLedgerBundles, ledgerPatientCount, DENIALS, type DemoLedgerOptions } from './demo/billing';
 export { seedDemoAccountsIfMissing } from './demo/accounts';
 export { FULL_CHART_QUERY, SQL_FLOOR, CHART_FIXTURE } from './bench/chart';
+export { freePort } from './bench/platform-process';

@@ -12,6 +12,7 @@ function banner(config: LauncherConfig, urls: LauncherUrls): string {
     'caregraph is running',
     `  GraphQL API   ${urls.graphql}`,
     `  Web page      ${urls.web}`,
+    `  Live updates  ${urls.graphql.replace(/\/graphql$/, '')}/socket.io (Socket.IO; try: node tools/dist/live-demo.js)`,
     `  Status        ${urls.ready}`,
     `  Database      ${database}`,
     '',

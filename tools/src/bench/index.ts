@@ -2,6 +2,7 @@ import os from 'node:os';
 import { benchBilling, billingTable } from './billing';
 import { benchChart, importChartFixture, SQL_FLOOR, type ChartBenchRow } from './chart';
 import { benchGatewayVsDirect } from './gateway-vs-direct';
+import { benchLive, liveTable } from './live';
 import { postGraphql } from './measure';
 import { startBenchPlatform, type BenchPlatform } from './platform-process';
 
@@ -9,12 +10,14 @@ import { startBenchPlatform, type BenchPlatform } from './platform-process';
  * `npm run bench`: starts the platform as `npm start` does on a throwaway database with generated
  * demo data, measures, and prints a Markdown report (date, machine) to paste into BENCHMARKS.md.
  * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement;
- * BENCH_ONLY (a comma list of gateway, chart, billing; default all) picks what runs.
+ * BENCH_ONLY (a comma list of gateway, chart, billing, live; default all) picks what runs;
+ * BENCH_LIVE_SOCKETS (default 1,100,1000), BENCH_LIVE_COMMENTS (default 100) and BENCH_LIVE_RECEIVERS
+ * (client processes, default 4) size the live bench.
  */
 async function main(): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing').split(',').map((name) => name.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing,live').split(',').map((name) => name.trim()));
   const startedAt = new Date();
   process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
   const platform = await startBenchPlatform({ demoPatients: patients });
@@ -32,6 +35,12 @@ async function main(): Promise<void> {
       const sizes = [Number(process.env.BENCH_BILLING_SMALL ?? 10_000), Number(process.env.BENCH_BILLING_LARGE ?? 1_000_000)];
       const report = await benchBilling(platform, { sizes, durationMs: seconds * 1000, warmupMs: 2000, fullExport: process.env.BENCH_BILLING_FULL_EXPORT !== 'false' });
       process.stdout.write(`${billingTable(report)}\n`);
+    }
+    if (only.has('live')) {
+      process.stderr.write(`bench: live chart comments over Socket.IO...\n`);
+      const sizes = (process.env.BENCH_LIVE_SOCKETS ?? '1,100,1000').split(',').map(Number);
+      const report = await benchLive(platform, { sizes, comments: Number(process.env.BENCH_LIVE_COMMENTS ?? 100), seconds, receiverProcesses: Number(process.env.BENCH_LIVE_RECEIVERS ?? 4) });
+      process.stdout.write(`${liveTable(report)}\n`);
     }
   } finally {
     await platform.stop();

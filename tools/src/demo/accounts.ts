@@ -15,19 +15,25 @@ export async function seedDemoAccountsIfMissing(options: { databaseUrl: string; 
   await sql.connect();
   let hospitals: { id: string; type: string; name: string }[];
   let patientIds: string[];
+  let practitionerIds: Record<string, string>;
   try {
     hospitals = (await sql.query(`select id, type, name from patients.organization where type = 'hospital' order by name, id limit 2`)).rows;
     if (!hospitals.length) return undefined; // no demo directory (e.g. only imported fixtures): nothing to attach staff to
     patientIds = (
       await sql.query(`select patient_id from patients.patient_registration where organization_id = $1 order by patient_id limit 2`, [hospitals[0].id])
     ).rows.map((row: { patient_id: string }) => row.patient_id);
+    // a practitioner working at each hospital, for its demo physician (so mentions reach them)
+    practitionerIds = Object.fromEntries((await sql.query(
+      `select distinct on (organization_id) organization_id, practitioner_id from patients.practitioner_role
+        where organization_id = any($1::uuid[]) and active order by organization_id, practitioner_id`, [hospitals.map((h) => h.id)],
+    )).rows.map((row: { organization_id: string; practitioner_id: string }) => [row.organization_id, row.practitioner_id]));
   } finally {
     await sql.end();
   }
   const orm = await openDatabase(identityDatabase, { databaseUrl: options.databaseUrl, logger, poolMax: 2 });
   let result: DemoSeedResult;
   try {
-    result = await seedDemoAccounts(orm.em.fork(), { organizations: hospitals, patientIds });
+    result = await seedDemoAccounts(orm.em.fork(), { organizations: hospitals, patientIds, practitionerIds });
   } finally {
     await orm.close(true);
   }

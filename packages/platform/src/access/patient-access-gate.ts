@@ -4,7 +4,10 @@ import type { Principal } from '../context';
 import { forbidden, notFound, unauthenticated } from '../errors/errors';
 import { isEntityManager, type AuditExecutor } from '../audit/sql';
 import { AuditLog, type AuditEvent } from '../audit/writer';
-import { DENIED, MAX_ACCESS_BATCH, purposeOf, type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction } from './policy';
+import {
+  DENIED, MAX_ACCESS_BATCH, MAX_ACCESS_SUBJECTS, decideForSubjects, purposeOf,
+  type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction, type AccessSubject,
+} from './policy';
 
 /**
  * The access policy for one request, where a subgraph loads patient data. Every service asks it
@@ -32,6 +35,24 @@ export class PatientAccessGate {
   decision(patientId: string, category: AccessCategory, intent: AccessIntent = 'read'): Promise<AccessDecision> {
     if (this.principal.kind === 'anonymous') return Promise.reject(unauthenticated());
     return this.loader(category, intent).load(patientId.toLowerCase());
+  }
+
+  /**
+   * Whether each of `subjects` (other staff: a thread's participants, the clinicians a comment
+   * mentions) may read `category` of one patient, asked as the caller: a patient the caller may not
+   * read is refused for every subject. By subject userId. Not audited: no record is returned.
+   */
+  async decisionsFor(subjects: readonly AccessSubject[], patientId: string, category: AccessCategory): Promise<Map<string, AccessDecision>> {
+    if (this.principal.kind === 'anonymous') throw unauthenticated();
+    const id = patientId.toLowerCase();
+    const ask = this.policy.forSubjects ?? ((batch, ids, c) => decideForSubjects(this.policy, this.principal, batch, ids, c));
+    const result = new Map<string, AccessDecision>();
+    for (let start = 0; start < subjects.length; start += MAX_ACCESS_SUBJECTS) {
+      const batch = subjects.slice(start, start + MAX_ACCESS_SUBJECTS);
+      const decided = await ask(batch, [id], category);
+      for (const subject of batch) result.set(subject.userId, decided.get(subject.userId)?.get(id) ?? DENIED);
+    }
+    return result;
   }
 
   /**

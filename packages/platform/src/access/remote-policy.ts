@@ -1,7 +1,10 @@
 import type { Principal } from '../context';
 import { ASSERTION_HEADER } from '../auth/internal-assertion';
 import { REQUEST_ID_HEADER } from '../server/request-id';
-import { ACCESS_BASES, ACCESS_DECISIONS_PATH, DENIED, type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction } from './policy';
+import {
+  ACCESS_BASES, ACCESS_DECISIONS_PATH, ACCESS_SUBJECT_DECISIONS_PATH, DENIED,
+  type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction, type AccessSubject, type SubjectDecisions,
+} from './policy';
 
 /** The access policy could not be asked: the caller fails closed (no data) with a masked error. */
 export class AccessPolicyUnavailableError extends Error {
@@ -22,6 +25,16 @@ export interface AccessDecisionsResponse {
   decisions: { patientId: string; allowed: boolean; basis: AccessDecision['basis'] }[];
 }
 
+/** The wire format of POST /internal/access-decisions/subjects (reading only). */
+export interface SubjectAccessDecisionsRequest {
+  category: AccessCategory;
+  patientIds: string[];
+  subjects: AccessSubject[];
+}
+export interface SubjectAccessDecisionsResponse {
+  decisions: { userId: string; patientId: string; allowed: boolean; basis: AccessDecision['basis'] }[];
+}
+
 /** The decisions endpoint of a patients service at `baseUrl` (its /graphql URL or its origin). */
 export function accessDecisionsUrl(baseUrl: string): string {
   return new URL(ACCESS_DECISIONS_PATH, baseUrl).toString();
@@ -34,11 +47,11 @@ export function accessDecisionsUrl(baseUrl: string): string {
  * failure (network, timeout, non-200, malformed answer) throws: never a guess.
  */
 export function remoteAccessPolicy(url: string, call: { assertion: string; requestId: string }, timeoutMs = 5_000): AccessPolicyFunction {
-  return async (_principal: Principal, patientIds: readonly string[], category: AccessCategory, intent: AccessIntent = 'read') => {
-    const body: AccessDecisionsRequest = { category, patientIds: [...patientIds], intent };
+  /** POSTs `body` to `target` with the caller's assertion; the decisions list of the answer, or a throw. */
+  const ask = async <E>(target: string, body: unknown): Promise<E[]> => {
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(target, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: call.assertion, [REQUEST_ID_HEADER]: call.requestId },
         body: JSON.stringify(body),
@@ -48,13 +61,33 @@ export function remoteAccessPolicy(url: string, call: { assertion: string; reque
       throw new AccessPolicyUnavailableError((error as Error).name);
     }
     if (!response.ok) throw new AccessPolicyUnavailableError(`status ${response.status}`);
-    const answer = (await response.json().catch(() => null)) as AccessDecisionsResponse | null;
+    const answer = (await response.json().catch(() => null)) as { decisions?: unknown } | null;
     if (!answer || !Array.isArray(answer.decisions)) throw new AccessPolicyUnavailableError('malformed answer');
+    return answer.decisions as E[];
+  };
+  const allowedBasis = (entry: { allowed: unknown; basis: unknown }): AccessDecision | null =>
+    entry.allowed === true && ACCESS_BASES.includes(entry.basis as never) ? { allowed: true, basis: entry.basis as AccessDecision['basis'] } : null;
+
+  const policy: AccessPolicyFunction = async (_principal: Principal, patientIds: readonly string[], category: AccessCategory, intent: AccessIntent = 'read') => {
+    const body: AccessDecisionsRequest = { category, patientIds: [...patientIds], intent };
     const decisions = new Map<string, AccessDecision>(patientIds.map((id) => [id.toLowerCase(), DENIED]));
-    for (const entry of answer.decisions) {
+    for (const entry of await ask<AccessDecisionsResponse['decisions'][number]>(url, body)) {
       const id = String(entry.patientId).toLowerCase();
-      if (entry.allowed === true && decisions.has(id) && ACCESS_BASES.includes(entry.basis as never)) decisions.set(id, { allowed: true, basis: entry.basis });
+      const allowed = allowedBasis(entry);
+      if (allowed && decisions.has(id)) decisions.set(id, allowed);
     }
     return decisions;
   };
+  policy.forSubjects = async (subjects: readonly AccessSubject[], patientIds: readonly string[], category: AccessCategory) => {
+    const body: SubjectAccessDecisionsRequest = { category, patientIds: [...patientIds], subjects: [...subjects] };
+    const result: SubjectDecisions = new Map(subjects.map((subject) => [subject.userId, new Map(patientIds.map((id) => [id.toLowerCase(), DENIED]))]));
+    for (const entry of await ask<SubjectAccessDecisionsResponse['decisions'][number]>(new URL(ACCESS_SUBJECT_DECISIONS_PATH, url).toString(), body)) {
+      const decisions = result.get(String(entry.userId));
+      const id = String(entry.patientId).toLowerCase();
+      const allowed = allowedBasis(entry);
+      if (allowed && decisions?.has(id)) decisions.set(id, allowed);
+    }
+    return result;
+  };
+  return policy;
 }

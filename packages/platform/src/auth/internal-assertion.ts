@@ -12,6 +12,11 @@ const ISSUER = 'caregraph-gateway';
 const ALGORITHM = 'ES256';
 /** Long enough for one federated request; useless soon after if captured. */
 export const ASSERTION_TTL_SECONDS = 60;
+/**
+ * The longest an assertion may live: one signed for a live connection (Socket.IO) lasts until the
+ * caller's access token expires, so the subgraph can keep asking the access policy for that caller.
+ */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 
 export interface AssertionKeyPair {
   privateKeyPem: string;
@@ -39,14 +44,20 @@ export class AssertionSigner {
     return new AssertionSigner(await importPKCS8(privateKeyPem, ALGORITHM));
   }
 
-  /** `audience`: the subgraph, plus ACCESS_POLICY_AUDIENCE when it may pass the assertion on to the access policy. */
-  sign(principal: Principal, audience: string | string[], requestId: string): Promise<string> {
+  /**
+   * `audience`: the subgraph, plus ACCESS_POLICY_AUDIENCE when it may pass the assertion on to the access policy.
+   * `expiresAt` (seconds since the epoch): for a live connection, the caller's access token expiry
+   * (at most MAX_ASSERTION_LIFETIME_SECONDS away); default ASSERTION_TTL_SECONDS from now.
+   */
+  sign(principal: Principal, audience: string | string[], requestId: string, options: { expiresAt?: number } = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const expiresAt = options.expiresAt === undefined ? now + ASSERTION_TTL_SECONDS : Math.min(options.expiresAt, now + MAX_ASSERTION_LIFETIME_SECONDS);
     return new SignJWT({ principal, rid: requestId })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(ISSUER)
       .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(`${ASSERTION_TTL_SECONDS}s`)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
       .sign(this.key);
   }
 }
@@ -75,12 +86,15 @@ export class AssertionVerifier {
     return new AssertionVerifier(await importSPKI(publicKeyPem, ALGORITHM), audience);
   }
 
-  async verify(token: string | undefined): Promise<{ principal: Principal; requestId: string | undefined }> {
+  /** The principal, the gateway's request id, and when the assertion expires (seconds since the epoch). */
+  async verify(token: string | undefined): Promise<{ principal: Principal; requestId: string | undefined; expiresAt: number }> {
     if (!token) throw new InvalidAssertionError('missing');
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: this.audience, algorithms: [ALGORITHM], maxTokenAge: `${ASSERTION_TTL_SECONDS}s` });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER, audience: this.audience, algorithms: [ALGORITHM], requiredClaims: ['exp', 'iat'], maxTokenAge: `${MAX_ASSERTION_LIFETIME_SECONDS}s`,
+      });
       if (!isPrincipal(payload.principal)) throw new Error('malformed principal');
-      return { principal: payload.principal, requestId: typeof payload.rid === 'string' ? payload.rid : undefined };
+      return { principal: payload.principal, requestId: typeof payload.rid === 'string' ? payload.rid : undefined, expiresAt: payload.exp! };
     } catch {
       throw new InvalidAssertionError('invalid');
     }

@@ -17,15 +17,18 @@ export interface DeliveredEvent<P = unknown> {
   producer: string;
 }
 
-/** Runs in one transaction with the consumer's offset update: commit = processed, throw = retried. */
-export type EventHandler = (em: EntityManager, event: DeliveredEvent) => Promise<void>;
+/**
+ * Runs in one transaction with the consumer's offset update: commit = processed, throw = retried.
+ * What it resolves to goes to `afterCommit`.
+ */
+export type EventHandler = (em: EntityManager, event: DeliveredEvent) => Promise<unknown>;
 
 /**
  * Handles several events, in id order, in one transaction with the offset updates: one commit for
  * up to `batchSize` events, and room for set-based work (e.g. one recompute for every patient the
  * events touched). A throw rolls the whole batch back; it is retried whole.
  */
-export type EventBatchHandler = (em: EntityManager, events: readonly DeliveredEvent[]) => Promise<void>;
+export type EventBatchHandler = (em: EntityManager, events: readonly DeliveredEvent[]) => Promise<unknown>;
 
 export interface EventConsumerOptions {
   /** Stable name: offsets are stored under it, and one instance per name processes at a time. */
@@ -35,6 +38,11 @@ export interface EventConsumerOptions {
   handler?: EventHandler;
   /** The contiguous events of each read in one transaction (see EventBatchHandler). */
   batchHandler?: EventBatchHandler;
+  /**
+   * Called with what the handler resolved to once its transaction has committed (e.g. live
+   * delivery of what it stored). Never retried: a failure is logged and the events stay processed.
+   */
+  afterCommit?: (result: unknown) => void | Promise<void>;
   /** The handler's transactions run on this ORM's pool. */
   orm: MikroORM;
   logger: Logger;
@@ -399,6 +407,7 @@ export class EventConsumer {
     if (fresh.length === 0) return;
     this.current = { id: fresh[0].id, topic: fresh[0].topic };
     const em = this.options.orm.em.fork({ clear: true }) as EntityManager;
+    let result: unknown;
     const handled = await em.transactional(async (tx) => {
       const sql = sqlFor(tx as EntityManager);
       const topics = [...new Set(fresh.map((row) => row.topic))];
@@ -414,7 +423,7 @@ export class EventConsumer {
         id: row.id, topic: row.topic, key: row.key, payload: row.payload, occurredAt: row.occurred_at, producer: row.producer,
       }));
       if (events.length === 0) return 0;
-      await this.options.batchHandler!(tx as EntityManager, events);
+      result = await this.options.batchHandler!(tx as EntityManager, events);
       const last = new Map<string, string>();
       for (const event of events) last.set(event.topic, event.id);
       await sql.query(
@@ -429,6 +438,15 @@ export class EventConsumer {
     this.processed += handled;
     this.failures = 0;
     this.current = undefined;
+    if (handled) await this.committed(result);
+  }
+
+  private async committed(result: unknown): Promise<void> {
+    try {
+      await this.options.afterCommit?.(result);
+    } catch (error) {
+      this.log.error({ err: describeErrorForLog(error) }, 'event consumer afterCommit failed (the events stay processed)');
+    }
   }
 
   private async handle(row: EventRow, id: bigint): Promise<void> {
@@ -436,6 +454,7 @@ export class EventConsumer {
     this.current = { id: row.id, topic: row.topic };
     const event: DeliveredEvent = { id: row.id, topic: row.topic, key: row.key, payload: row.payload, occurredAt: row.occurred_at, producer: row.producer };
     const em = this.options.orm.em.fork({ clear: true }) as EntityManager;
+    let result: unknown;
     const handled = await em.transactional(async (tx) => {
       const sql = sqlFor(tx as EntityManager);
       // the offset row, locked: an instance that lost its lock mid-event and this one cannot both run it
@@ -444,7 +463,7 @@ export class EventConsumer {
         [this.name, row.topic],
       );
       if (offset && BigInt(offset.last_id) >= id) return false;
-      await this.options.handler!(tx as EntityManager, event);
+      result = await this.options.handler!(tx as EntityManager, event);
       await sql.query(
         `insert into events.consumer_offset (consumer, topic, last_id) values ($1, $2, $3)
          on conflict (consumer, topic) do update set last_id = excluded.last_id, updated_at = now()`,
@@ -456,6 +475,7 @@ export class EventConsumer {
     if (handled) this.processed += 1;
     this.failures = 0;
     this.current = undefined;
+    if (handled) await this.committed(result);
   }
 
   /** Moves every topic's stored offset up to the position (so a restart does not re-read ids already passed). */

@@ -322,6 +322,37 @@ describe('events between services (platform)', () => {
       expect((await deliveries(name)).map((d) => d.event_id)).toEqual(ids);
     });
 
+    it('calls afterCommit with what each handler returned once its transaction committed, never for a rolled-back attempt', async () => {
+      for (const mode of ['handler', 'batchHandler'] as const) {
+        const topic = topicName(`after-commit-${mode}`);
+        const name = `after-commit-${mode}`;
+        const ids = await publishMany(topic, 3);
+        const seen: { ids: string[]; committed: boolean[] }[] = [];
+        let failed = false;
+        const handled = async (tx: EntityManager, events: readonly DeliveredEvent[]) => {
+          await batchRecorder(name, 'a', { count: 0 })(tx, events);
+          if (!failed && events.some((event) => event.id === ids[1])) {
+            failed = true;
+            throw new Error('downstream unavailable');
+          }
+          return events.map((event) => event.id);
+        };
+        await consumer({
+          name, topics: [topic], retryInitialMs: 20,
+          ...(mode === 'handler' ? { handler: (tx, event) => handled(tx, [event]) } : { handler: undefined, batchHandler: handled }),
+          // what the handler wrote is visible to another connection: its transaction has committed
+          afterCommit: async (result) => {
+            const stored = await deliveries(name);
+            seen.push({ ids: result as string[], committed: (result as string[]).map((id) => stored.some((row) => row.event_id === id)) });
+          },
+        }).start();
+        await waitFor(() => seen.flatMap((call) => call.ids).length === 3, `every event's afterCommit (${mode})`);
+        expect(seen.flatMap((call) => call.ids)).toEqual(ids);
+        expect(seen.every((call) => call.committed.every(Boolean))).toBe(true);
+        expect(failed).toBe(true);
+      }
+    });
+
     it('needs exactly one of handler and batchHandler', () => {
       expect(() => new EventConsumer({ orm, logger, name: 'x', topics: ['t'] })).toThrow(/handler or a batchHandler/);
       expect(() => new EventConsumer({ orm, logger, name: 'x', topics: ['t'], handler: async () => undefined, batchHandler: async () => undefined })).toThrow(/one of them/);

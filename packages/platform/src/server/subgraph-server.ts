@@ -12,12 +12,17 @@ import { appendAudit, ensureAuditSchema } from '../audit';
 import { ensureEventsSchema } from '../events/schema';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
-import { createRequestContext, type RequestContext } from '../context';
+import { ROLES, createRequestContext, type RequestContext } from '../context';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import { ASSERTION_HEADER, AssertionVerifier, InvalidAssertionError } from '../auth/internal-assertion';
 import type { Principal } from '../context';
-import { remoteAccessPolicy, type AccessDecisionsRequest, type AccessDecisionsResponse } from '../access/remote-policy';
-import { ACCESS_CATEGORIES, ACCESS_DECISIONS_PATH, ACCESS_INTENTS, ACCESS_POLICY_AUDIENCE, MAX_ACCESS_BATCH, type AccessPolicyFunction } from '../access/policy';
+import {
+  remoteAccessPolicy, type AccessDecisionsRequest, type AccessDecisionsResponse, type SubjectAccessDecisionsRequest, type SubjectAccessDecisionsResponse,
+} from '../access/remote-policy';
+import {
+  ACCESS_CATEGORIES, ACCESS_DECISIONS_PATH, ACCESS_INTENTS, ACCESS_POLICY_AUDIENCE, ACCESS_SUBJECT_DECISIONS_PATH, MAX_ACCESS_BATCH, MAX_ACCESS_SUBJECTS,
+  decideForSubjects, type AccessPolicyFunction, type AccessSubject,
+} from '../access/policy';
 
 /** Everything that makes a subgraph: its schema (resolvers) and its database (schema, entities, migrations). */
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> extends FederatedSchemaDefinition {
@@ -38,6 +43,30 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> e
    * stopped first on close().
    */
   workers?: (services: { orm: MikroORM; logger: Logger }) => Promise<{ stop(): Promise<void> }>;
+  /**
+   * A server sharing the subgraph's HTTP server and port (messaging's Socket.IO), attached before
+   * it listens; closed after the workers stop and before HTTP closes.
+   */
+  attach?: (server: http.Server, services: SubgraphAttachServices<C>) => Promise<{ close(): Promise<void> }>;
+}
+
+/** What an attached server gets: the gateway's word on who connects, and request contexts for them. */
+export interface SubgraphAttachServices<C extends RequestContext = RequestContext> {
+  orm: MikroORM;
+  logger: Logger;
+  /**
+   * Verifies the gateway's assertion as /graphql does: the caller, or null once the refusal is
+   * logged and audited. `expiresAt`: when the assertion expires (seconds since the epoch).
+   */
+  authenticate(assertion: string | undefined, request: { requestId: string; remoteAddress: string | null; path: string }): Promise<AuthenticatedCaller | null>;
+  /** The request context /graphql builds, for an authenticated caller (one per event or job). */
+  contextFor(caller: AuthenticatedCaller, requestId: string): C;
+}
+
+export interface AuthenticatedCaller {
+  principal: Principal;
+  assertion: string;
+  expiresAt: number;
 }
 
 /** What a subgraph's plain HTTP routes get: its database, its logger, and the gateway's word on who calls. */
@@ -163,29 +192,42 @@ export async function startSubgraphServer<C extends RequestContext>(
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable', service: definition.name });
   });
 
-  /** Trust only the gateway: every request needs its assertion, addressed to `audience`. */
-  const requireAssertion = (assertionVerifier: AssertionVerifier): express.RequestHandler => async (req, res, next) => {
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  /** Verifies an assertion addressed to `audience`; a refusal is logged and audited, and answers null. */
+  const authenticate = async (
+    assertionVerifier: AssertionVerifier,
+    assertion: string | undefined,
+    request: { requestId: string; remoteAddress: string | null; path: string },
+  ): Promise<AuthenticatedCaller | null> => {
     try {
-      const header = req.headers[ASSERTION_HEADER];
-      const assertion = Array.isArray(header) ? header[0] : header;
       const verified = await assertionVerifier.verify(assertion);
-      Object.assign(req, { principal: verified.principal, assertion });
-      next();
+      return { principal: verified.principal, assertion: assertion!, expiresAt: verified.expiresAt };
     } catch (error) {
       const reason = error instanceof InvalidAssertionError ? error.reason : 'invalid';
-      logger.warn({ requestId, reason, path: req.path }, 'request without a valid gateway assertion refused');
+      logger.warn({ requestId: request.requestId, reason, path: request.path }, 'request without a valid gateway assertion refused');
       // someone inside the network tried to bypass the gateway: recorded before we answer
       await appendAudit(orm.em.fork(), {
         service: definition.name,
-        requestId,
+        requestId: request.requestId,
         actor: { kind: 'anonymous' },
         action: 'unauthenticated',
         outcome: 'denied',
-        detail: { reason, remoteAddress: req.socket.remoteAddress ?? null, path: req.path },
+        detail: { reason, remoteAddress: request.remoteAddress, path: request.path },
       }).catch((auditError: unknown) => logger.error({ err: describeErrorForLog(auditError) }, 'could not audit a refused request'));
-      res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+      return null;
     }
+  };
+
+  /** Trust only the gateway: every request needs its assertion, addressed to `audience`. */
+  const requireAssertion = (assertionVerifier: AssertionVerifier): express.RequestHandler => async (req, res, next) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const header = req.headers[ASSERTION_HEADER];
+    const caller = await authenticate(assertionVerifier, Array.isArray(header) ? header[0] : header, { requestId, remoteAddress: req.socket.remoteAddress ?? null, path: req.path });
+    if (!caller) {
+      res.status(401).json({ errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+      return;
+    }
+    Object.assign(req, { principal: caller.principal, assertion: caller.assertion });
+    next();
   };
 
   const localPolicy = definition.accessPolicy;
@@ -208,11 +250,36 @@ export async function startSubgraphServer<C extends RequestContext>(
         res.status(500).json({ error: 'access decisions failed' });
       }
     });
+    // the same policy for other staff (a thread's participants), told only about patients the caller may read
+    app.post(ACCESS_SUBJECT_DECISIONS_PATH, requireAssertion(policyVerifier), express.json({ limit: '64kb' }), async (req, res) => {
+      const body = req.body as Partial<SubjectAccessDecisionsRequest> | undefined;
+      const ids = body?.patientIds;
+      const subjects = body?.subjects;
+      const isSubject = (subject: Partial<Record<keyof AccessSubject, unknown>> | null): boolean => typeof subject?.userId === 'string'
+        && typeof subject.organizationId === 'string' && subject.role !== 'patient' && ROLES.includes(subject.role as never);
+      if (!ACCESS_CATEGORIES.includes(body?.category as never) || !Array.isArray(ids) || ids.length > MAX_ACCESS_BATCH || ids.some((id) => typeof id !== 'string')
+        || !Array.isArray(subjects) || subjects.length > MAX_ACCESS_SUBJECTS || !subjects.every(isSubject)) {
+        res.status(400).json({ error: `expected { category, patientIds: string[] (at most ${MAX_ACCESS_BATCH}), subjects: { userId, role, organizationId }[] (staff, at most ${MAX_ACCESS_SUBJECTS}) }` });
+        return;
+      }
+      try {
+        const decided = await decideForSubjects(localPolicy(orm.em.fork()), (req as AuthenticatedRequest).principal, subjects, ids, body!.category!);
+        const answer: SubjectAccessDecisionsResponse = {
+          decisions: [...decided].flatMap(([userId, byPatient]) => [...byPatient].map(([patientId, decision]) => ({ userId, patientId, ...decision }))),
+        };
+        res.json(answer);
+      } catch (error) {
+        logger.error({ err: describeErrorForLog(error) }, 'subject access decisions failed');
+        res.status(500).json({ error: 'access decisions failed' });
+      }
+    });
   }
 
   const requestContext = (req: express.Request): C => {
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     const { principal, assertion } = req as AuthenticatedRequest;
+    return contextFor({ principal, assertion }, requestIdFrom(req.headers[REQUEST_ID_HEADER]));
+  };
+  const contextFor = ({ principal, assertion }: Pick<AuthenticatedCaller, 'principal' | 'assertion'>, requestId: string): C => {
     const em = orm.em.fork();
     // a subgraph without patient data (identity) has no policy to ask: any check fails closed
     const policy = localPolicy ? localPolicy(em)
@@ -222,6 +289,14 @@ export async function startSubgraphServer<C extends RequestContext>(
     return definition.createContext ? definition.createContext(base) : (base as C);
   };
   definition.routes?.(app, { orm, logger, authenticated: requireAssertion(verifier), requestContext });
+  let attached: { close(): Promise<void> } | undefined;
+  try {
+    attached = await definition.attach?.(httpServer, { orm, logger, authenticate: (assertion, request) => authenticate(verifier, assertion, request), contextFor });
+  } catch (error) {
+    await apollo.stop().catch(() => undefined);
+    await orm.close(true).catch(() => undefined);
+    throw error;
+  }
 
   app.use(
     '/graphql',
@@ -241,6 +316,7 @@ export async function startSubgraphServer<C extends RequestContext>(
   try {
     workers = await definition.workers?.({ orm, logger });
   } catch (error) {
+    await attached?.close().catch(() => undefined);
     await apollo.stop().catch(() => undefined);
     await orm.close(true).catch(() => undefined);
     throw error;
@@ -257,6 +333,7 @@ export async function startSubgraphServer<C extends RequestContext>(
       (closed ??= (async () => {
         // workers first: an event being handled finishes while the pool is still open
         await workers?.stop().catch((error: unknown) => logger.error({ err: describeErrorForLog(error) }, 'workers did not stop cleanly'));
+        await attached?.close().catch((error: unknown) => logger.error({ err: describeErrorForLog(error) }, 'attached server did not close cleanly'));
         await apollo.stop(); // stops accepting, lets in-flight requests finish, closes the HTTP server
         await orm.close(true);
       })()),

@@ -1,4 +1,6 @@
 import type { AccessCategory, EntityManager } from '@caregraph/platform';
+import { publishCareGapsOpened, type CareGapOpenedPayload } from './care-gap.events';
+import { OPEN } from './care-gap.status';
 
 /**
  * Where each kind of satisfying record lives: its table, the instant it happened, where its code
@@ -113,14 +115,33 @@ export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
  * lock per patient, taken in id order): a second writer waits for the first to commit, then
  * evaluates with both changes visible, so no recompute overwrites a newer one with older data.
  */
-export async function recomputeCareGaps(em: EntityManager, patientIds: readonly string[]): Promise<void> {
+export async function recomputeCareGaps(em: EntityManager, patientIds: readonly string[], options: { publishOpened?: boolean } = {}): Promise<void> {
   const ids = [...new Set(patientIds.map((id) => id.toLowerCase()))].sort();
   if (ids.length === 0) return;
   await em.execute(
     `select pg_advisory_xact_lock(${CARE_GAP_LOCK_CLASS}, hashtext(t."id"::text)) from (select unnest(?::uuid[]) as "id" order by 1) t`,
     [uuidArray(ids)],
   );
+  const before = options.publishOpened ? await openGaps(em, ids) : undefined;
   await evaluate(em, ids);
+  if (before) {
+    const wasOpen = new Set(before.map((gap) => `${gap.patientId}:${gap.ruleId}`));
+    await publishCareGapsOpened(em, (await openGaps(em, ids)).filter((gap) => !wasOpen.has(`${gap.patientId}:${gap.ruleId}`)));
+  }
+}
+
+/** The open (DUE or OVERDUE) gaps of `ids` today, under active rules. */
+async function openGaps(em: EntityManager, ids: readonly string[]): Promise<CareGapOpenedPayload[]> {
+  const rows = await em.execute<{ patient_id: string; rule_id: string; code: string; due_date: string; overdue: boolean }[]>(
+    `select g."patient_id", g."rule_id", r."code", to_char(g."due_date", 'YYYY-MM-DD') as "due_date", g."due_date" < d."as_of" as "overdue"
+       from (select (now() at time zone 'UTC')::date as "as_of") d
+       join "clinical"."care_gap" g on g."patient_id" = any(?::uuid[])
+       join "clinical"."care_gap_rule" r on r."id" = g."rule_id" and r."active"
+      where ${OPEN.both}
+      order by g."patient_id", r."code"`,
+    [uuidArray(ids)],
+  );
+  return rows.map((row) => ({ patientId: row.patient_id, ruleId: row.rule_id, ruleCode: row.code, status: row.overdue ? 'OVERDUE' : 'DUE', dueDate: row.due_date }));
 }
 
 async function evaluate(em: EntityManager, ids: readonly string[]): Promise<void> {
@@ -152,8 +173,9 @@ export async function recomputeAllCareGaps(em: EntityManager, batchSize = 1000):
 /**
  * The step every audited clinical write runs after its flush, in its transaction (registered on
  * the request's access gate, see context.ts): a change to a record a rule can be met by, or to a
- * condition, recomputes that patient's gaps before the write commits.
+ * condition, recomputes that patient's gaps before the write commits, and announces the gaps it
+ * opened (`clinical.care-gap-opened`).
  */
 export async function recomputeAfterWrite(em: EntityManager, write: { patientId: string | null; category: AccessCategory; recordType: string }): Promise<void> {
-  if (write.patientId && write.category === 'clinical' && CARE_GAP_INPUT_TYPES.has(write.recordType)) await recomputeCareGaps(em, [write.patientId]);
+  if (write.patientId && write.category === 'clinical' && CARE_GAP_INPUT_TYPES.has(write.recordType)) await recomputeCareGaps(em, [write.patientId], { publishOpened: true });
 }

@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import { validate as isUuid } from 'uuid';
 import { CareGapRule } from './care-gap-rule.entity';
 import { uuidArray } from './care-gap.recompute';
+import { OPEN, STATUS } from './care-gap.status';
 import type { CareGapPatientsArgs, PatientCareGapsArgs } from './care-gap.inputs';
 import { CareGapStatus, OPEN_STATUSES, type CareGap, type CareGapPatient } from './care-gap.types';
 
@@ -26,28 +27,6 @@ interface GapRow {
   reason: string;
   evaluated_at: Date | string;
 }
-
-/*
- * The status of care_gap `g` (rule `r`) on the day `d.as_of`: not applicable when the rule is not
- * for the patient or the patient has aged out; overdue past the due date; due from dueSoonDays
- * before it; met after that, unless the patient is not eligible yet (then not applicable). OPEN
- * is the same for DUE and OVERDUE as plain conditions, which the planner estimates well (the
- * population list's index walk depends on it).
- */
-const IN_AGE_RANGE = `(g."eligible_until" is null or g."eligible_until" > d."as_of")`;
-const DUE_SOON_BY = `d."as_of" + r."due_soon_days"`;
-const STATUS = `case
-    when not g."applies" or not ${IN_AGE_RANGE} then '${CareGapStatus.NOT_APPLICABLE}'
-    when g."due_date" < d."as_of" then '${CareGapStatus.OVERDUE}'
-    when g."due_date" <= ${DUE_SOON_BY} then '${CareGapStatus.DUE}'
-    when g."eligible_from" > d."as_of" then '${CareGapStatus.NOT_APPLICABLE}'
-    else '${CareGapStatus.MET}'
-  end`;
-const OPEN: Record<string, string> = {
-  [CareGapStatus.OVERDUE]: `g."applies" and ${IN_AGE_RANGE} and g."due_date" < d."as_of"`,
-  [CareGapStatus.DUE]: `g."applies" and ${IN_AGE_RANGE} and g."due_date" >= d."as_of" and g."due_date" <= ${DUE_SOON_BY}`,
-  both: `g."applies" and ${IN_AGE_RANGE} and g."due_date" <= ${DUE_SOON_BY}`,
-};
 
 const STATUS_ORDER = [CareGapStatus.OVERDUE, CareGapStatus.DUE, CareGapStatus.MET, CareGapStatus.NOT_APPLICABLE];
 

@@ -6,6 +6,7 @@ import { CareGapResolver, PatientCareGapsResolver } from './care-gap.resolver';
 
 export { CARE_GAP_INPUT_TYPES, recomputeAfterWrite, recomputeAllCareGaps, recomputeCareGaps } from './care-gap.recompute';
 export { CareGapRule } from './care-gap-rule.entity';
+export { CARE_GAP_OPENED_TOPIC, type CareGapOpenedPayload } from './care-gap.events';
 export { CareGap, CareGapStatus } from './care-gap.types';
 
 /** The patients of a bundle (every clinical resource of a valid bundle points at one of them). */

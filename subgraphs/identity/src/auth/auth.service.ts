@@ -4,6 +4,7 @@ import { authenticator } from 'otplib';
 import type { ResolvedIdentityOptions } from '../options';
 import { ApiClient } from '../client/api-client.entity';
 import { RetiredRefreshToken, Session } from '../session/session.entity';
+import { endSessions } from '../session/session-events';
 import { UserAccount } from '../user/user-account.entity';
 import type { AuthEvent, AuthEventSink } from './auth-events';
 import { normalizeEmail, randomToken, sha256, verifyAgainstDummy, verifySecret } from './secrets';
@@ -129,7 +130,7 @@ export class AuthService {
   }
 
   private async revoke(session: Session, reason: string): Promise<void> {
-    await this.em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+    await endSessions(this.em, { sessionId: session.id }, reason);
   }
 
   /**

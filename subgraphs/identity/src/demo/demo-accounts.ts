@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@caregraph/platform';
 import { hashSecret } from '../auth/secrets';
 import { ApiClient } from '../client/api-client.entity';
+import { publishAccounts } from '../user/account-events';
 import { UserAccount } from '../user/user-account.entity';
 
 /** The one documented password of every demo account (and the demo partner app's secret). Demo data only. */
@@ -23,6 +24,8 @@ export interface DemoAccount {
   role: Role;
   organizationId: string | null;
   patientId: string | null;
+  /** Physicians: a practitioner of their hospital, so they can be @mentioned. */
+  practitionerId: string | null;
 }
 
 export interface DemoSeedResult {
@@ -38,22 +41,24 @@ const slugify = (value: string) =>
  * two hospitals a physician, nurse, billing clerk, org admin and compliance officer
  * (`physician@<hospital-slug>.demo`), two patient accounts (`patient1@patients.demo`, ...) for
  * the first two given patient ids, and one partner app with `system/Claim.read patient/*.read`
- * belonging to the first hospital. Everything uses DEMO_PASSWORD. Returns the list to print.
+ * belonging to the first hospital. A physician is linked to `practitionerIds[hospital id]` when
+ * given. Everything uses DEMO_PASSWORD. Returns the list to print.
  */
 export async function seedDemoAccounts(
   em: EntityManager,
-  input: { organizations: { id: string; type: string; name?: string }[]; patientIds: string[] },
+  input: { organizations: { id: string; type: string; name?: string }[]; patientIds: string[]; practitionerIds?: Record<string, string> },
 ): Promise<DemoSeedResult> {
   const hospitals = input.organizations.filter((o) => o.type.toLowerCase() === 'hospital').slice(0, 2);
   const plans: { account: Omit<DemoAccount, 'password'>; displayName: string }[] = [];
   hospitals.forEach((hospital, index) => {
     const slug = (hospital.name && slugify(hospital.name)) || `hospital-${index + 1}`;
     for (const { role, title } of STAFF) {
-      plans.push({ account: { email: `${role.replace('_', '-')}@${slug}.demo`, role, organizationId: hospital.id, patientId: null }, displayName: title });
+      const practitionerId = role === 'physician' ? input.practitionerIds?.[hospital.id] ?? null : null;
+      plans.push({ account: { email: `${role.replace('_', '-')}@${slug}.demo`, role, organizationId: hospital.id, patientId: null, practitionerId }, displayName: title });
     }
   });
   input.patientIds.slice(0, 2).forEach((patientId, index) => {
-    plans.push({ account: { email: `patient${index + 1}@patients.demo`, role: 'patient', organizationId: null, patientId }, displayName: `Demo Patient ${index + 1}` });
+    plans.push({ account: { email: `patient${index + 1}@patients.demo`, role: 'patient', organizationId: null, patientId, practitionerId: null }, displayName: `Demo Patient ${index + 1}` });
   });
 
   const existing = new Set((await em.find(UserAccount, { email: { $in: plans.map((p) => p.account.email) } })).map((u) => u.email));
@@ -67,7 +72,11 @@ export async function seedDemoAccounts(
   if (!(await em.count(ApiClient, { clientId: DEMO_CLIENT_ID }))) {
     em.create(ApiClient, { clientId: DEMO_CLIENT_ID, secretHash: await hashSecret(DEMO_PASSWORD), name: 'Demo partner app', organizationId: clientOrg, scopes: DEMO_CLIENT_SCOPES });
   }
-  await em.flush();
+  await em.transactional(async (tx) => {
+    await tx.flush();
+    // other services' directories learn the accounts with the same commit
+    await publishAccounts(tx, (await tx.find(UserAccount, { email: { $in: plans.map((p) => p.account.email) } }, { fields: ['id'] })).map((u) => u.id));
+  });
   return {
     accounts: plans.map(({ account }) => ({ ...account, password: DEMO_PASSWORD })),
     client: { clientId: DEMO_CLIENT_ID, clientSecret: DEMO_PASSWORD, scopes: DEMO_CLIENT_SCOPES, organizationId: clientOrg },

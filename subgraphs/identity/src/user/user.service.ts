@@ -7,8 +7,9 @@ import { totp } from '../auth/auth.service';
 import { checkPasswordPolicy, hashSecret, normalizeEmail, verifySecret } from '../auth/secrets';
 import { ApiClient } from '../client/api-client.entity';
 import type { ResolvedIdentityOptions } from '../options';
-import { Session } from '../session/session.entity';
+import { endSessions } from '../session/session-events';
 import { requireStaffRole, requireUser } from '../access';
+import { publishAccounts } from './account-events';
 import { UserAccount } from './user-account.entity';
 import type { ChangePasswordArgs, CreateUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
 
@@ -78,8 +79,16 @@ export class UserService {
       practitionerId: input.practitionerId ?? null,
       displayName: input.displayName.trim(),
     });
-    await this.ctx.em.flush();
+    await this.flushAccount(user);
     return user;
+  }
+
+  /** Writes the account with its `identity.account` event, in one transaction. */
+  private async flushAccount(user: UserAccount): Promise<void> {
+    await this.ctx.em.transactional(async (em) => {
+      await em.flush();
+      await publishAccounts(em, [user.id]);
+    });
   }
 
   async update(input: UpdateUserInput): Promise<UserAccount> {
@@ -102,7 +111,7 @@ export class UserService {
       user.lockedUntil = null;
     }
     if (!CLINICIAN_ROLES.includes(user.role)) user.practitionerId = null;
-    await this.ctx.em.flush();
+    await this.flushAccount(user);
     if (revoke) await this.revokeSessions(user.id, 'role_changed');
     return user;
   }
@@ -112,15 +121,13 @@ export class UserService {
     if (id === admin.userId) throw badInput('id', 'You cannot deactivate your own account');
     const user = await this.ownOrgUser(id, admin.organizationId);
     user.active = false;
-    await this.ctx.em.flush();
+    await this.flushAccount(user);
     await this.revokeSessions(user.id, 'deactivated');
     return user;
   }
 
   private async revokeSessions(userId: string, reason: string, exceptSessionId?: string): Promise<void> {
-    const where: FilterQuery<Session> = { user: userId, revokedAt: null };
-    if (exceptSessionId) where.id = { $ne: exceptSessionId };
-    await this.ctx.em.nativeUpdate(Session, where, { revokedAt: new Date(), revokedReason: reason });
+    await endSessions(this.ctx.em, { userId, exceptSessionId }, reason);
   }
 
   /** Staff only: a new secret to scan; sign-in asks for codes once confirmTotpEnrollment succeeds. */

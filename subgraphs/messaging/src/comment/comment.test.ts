@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { insertConsent, insertOrganization, insertPatient, patientUser, staff, type UserPrincipal } from '../../../../test/support/principals';
+import { insertConsent, insertOrganization, insertPatient, patientUser, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
 import { graphql as call, graphqlOk as callOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../../../patients/src/subgraph';
 import { messagingSubgraph } from '../subgraph';
@@ -31,11 +31,12 @@ describe('messaging subgraph: chart comments', () => {
   const graphql = (url: string, query: string, variables: Record<string, unknown> = {}) => call(url, query, variables, { principal: physician });
   const graphqlOk = (url: string, query: string, variables: Record<string, unknown> = {}) => callOk(url, query, variables, { principal: physician });
 
-  const ADD = `mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) {
-    id body createdAt editedAt anchor { type id } parent { id } patient { id } author { id } } }`;
-  const COMMENTS = `query ($id: ID!, $first: Int, $after: String, $anchorType: ChartAnchorType, $anchorId: ID) {
+  const COMMENT_FIELDS = `id body createdAt editedAt version anchor { type id } parent { id } patient { id }
+    author { userId role organization { id } } organization { id } mentions { id } versions { version body writtenAt mentions { id } }`;
+  const ADD = `mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { ${COMMENT_FIELDS} } }`;
+  const COMMENTS = `query ($id: ID!, $first: Int, $after: String, $anchorType: ChartAnchorType, $anchorId: ID, $parentId: ID, $topLevel: Boolean) {
     _entities(representations: [{ __typename: "Patient", id: $id }]) {
-      ... on Patient { chartComments(first: $first, after: $after, anchorType: $anchorType, anchorId: $anchorId) {
+      ... on Patient { chartComments(first: $first, after: $after, anchorType: $anchorType, anchorId: $anchorId, parentId: $parentId, topLevel: $topLevel) {
         totalCount edges { node { id body createdAt } } pageInfo { hasNextPage endCursor } } }
     }
   }`;
@@ -45,22 +46,28 @@ describe('messaging subgraph: chart comments', () => {
   /** Rows with chosen timestamps, for ordering tests (the mutation always stamps "now"). */
   async function seed(patientId: string, createdAt: string, extra: Partial<ChartComment> = {}): Promise<string> {
     const em = service.orm.em.fork();
-    const comment = em.create(ChartComment, { patientId, body: `note ${createdAt}`, createdAt: new Date(createdAt), ...extra });
+    const [{ seq }] = await em.execute(`select nextval('messaging.chart_comment_seq') as seq`);
+    const comment = em.create(ChartComment, { seq: Number(seq), patientId, body: `note ${createdAt}`, createdAt: new Date(createdAt), ...extra });
     await em.flush();
     return comment.id;
   }
 
-  it('adds a comment with trimmed body, anchor and reply, and reads it back', async () => {
+  it('adds a comment with trimmed body, anchor, reply and mentions, written by the signed-in clinician, and reads it back', async () => {
     const patientId = await newPatient();
     const encounterId = randomUUID();
-    const first = await add({ patientId, body: '  BP trending up, recheck in 2 weeks.  ', anchor: { type: 'ENCOUNTER', id: encounterId } });
+    const mentioned = randomUUID();
+    const first = await add({ patientId, body: '  BP trending up, recheck in 2 weeks.  ', anchor: { type: 'ENCOUNTER', id: encounterId }, mentions: [mentioned, mentioned.toUpperCase()] });
     expect(first).toMatchObject({
       body: 'BP trending up, recheck in 2 weeks.',
       editedAt: null,
+      version: 1,
       anchor: { type: 'ENCOUNTER', id: encounterId },
       parent: null,
       patient: { id: patientId },
-      author: null,
+      author: { userId: physician.userId, role: 'PHYSICIAN', organization: { id: organizationId } },
+      organization: { id: organizationId },
+      mentions: [{ id: mentioned }],
+      versions: [{ version: 1, body: 'BP trending up, recheck in 2 weeks.', mentions: [{ id: mentioned }] }],
     });
     const reply = await add({ patientId, body: 'Agreed.', parentId: first.id });
     expect(reply).toMatchObject({ parent: { id: first.id }, anchor: null });
@@ -207,5 +214,120 @@ describe('messaging subgraph: chart comments', () => {
       await insertConsent(db.url, patientId, otherOrganizationId, 'clinical');
       expect(await seenBy(outsider)).toEqual(shown);
     });
+  });
+
+  describe('edits, deletes and retried writes', () => {
+    const EDIT = `mutation ($input: EditChartCommentInput!) { editChartComment(input: $input) { ${COMMENT_FIELDS} } }`;
+    const DELETE = `mutation ($input: DeleteChartCommentInput!) { deleteChartComment(input: $input) { id deletedAt } }`;
+    const edit = async (input: Record<string, unknown>, principal: UserPrincipal = physician) => (await callOk(service.url, EDIT, { input }, { principal })).editChartComment;
+    const sql = (text: string, params: unknown[] = []) => withSql(db.url, (query) => query(text, params));
+    const eventsOf = (commentId: string) => sql(`select kind, version from messaging.chart_comment_event where comment_id = $1 order by seq`, [commentId]);
+    const stored = async (id: string) => (await sql(`select version, body, deleted_at, deleted_by_user_id from messaging.chart_comment where id = $1`, [id]))[0];
+
+    it('keeps every version of an edit and refuses a stale expectedVersion with CONFLICT naming the current version', async () => {
+      const { id } = await add({ patientId: await newPatient(), body: 'First reading 150/95.' });
+      const edited = await edit({ id, body: '  First reading 150/95, repeat 142/90.  ', expectedVersion: 1 });
+      expect(edited).toMatchObject({ version: 2, body: 'First reading 150/95, repeat 142/90.', editedAt: expect.any(String) });
+      expect(edited.versions.map((v: any) => [v.version, v.body])).toEqual([[1, 'First reading 150/95.'], [2, 'First reading 150/95, repeat 142/90.']]);
+
+      const stale = await graphql(service.url, EDIT, { input: { id, body: 'Lost update', expectedVersion: 1 } });
+      expect(stale.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'expectedVersion', currentVersion: 2 });
+      expect(await stored(id)).toMatchObject({ version: 2, body: 'First reading 150/95, repeat 142/90.' });
+      expect(await eventsOf(id)).toEqual([{ kind: 'created', version: 1 }, { kind: 'edited', version: 2 }]);
+    });
+
+    it('lets only the author edit or delete (FORBIDDEN), answers unknown and hidden comments NOT_FOUND, and changes nothing', async () => {
+      const { id } = await add({ patientId: await newPatient(), body: 'Mine.' });
+      const colleague = staff('physician', organizationId);
+      const outsider = staff('physician', await insertOrganization(db.url));
+      const attempts: [UserPrincipal, string, string][] = [[colleague, id, 'FORBIDDEN'], [outsider, id, 'NOT_FOUND'], [physician, randomUUID(), 'NOT_FOUND']];
+      for (const [principal, target, code] of attempts) {
+        const edited = await call(service.url, EDIT, { input: { id: target, body: 'Theirs.', expectedVersion: 1 } }, { principal });
+        const deleted = await call(service.url, DELETE, { input: { id: target } }, { principal });
+        for (const response of [edited, deleted]) expect(response.errors?.[0].extensions).toMatchObject({ code, field: 'id' });
+      }
+      expect(await stored(id)).toMatchObject({ version: 1, body: 'Mine.', deleted_at: null });
+      expect(await eventsOf(id)).toEqual([{ kind: 'created', version: 1 }]);
+    });
+
+    it('deletes softly: hidden from every read, kept with who deleted it, audited as a write', async () => {
+      const patientId = await newPatient();
+      const { id } = await add({ patientId, body: 'Wrong chart, sorry.' });
+      const stale = await graphql(service.url, DELETE, { input: { id, expectedVersion: 2 } });
+      expect(stale.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'expectedVersion', currentVersion: 1 });
+
+      const { deleteChartComment } = await graphqlOk(service.url, DELETE, { input: { id, expectedVersion: 1 } });
+      expect(deleteChartComment).toEqual({ id, deletedAt: expect.any(String) });
+      expect((await graphqlOk(service.url, `query ($id: ID!) { chartComment(id: $id) { id } }`, { id })).chartComment).toBeNull();
+      expect((await commentsOf(patientId)).totalCount).toBe(0);
+      expect(await stored(id)).toMatchObject({ body: 'Wrong chart, sorry.', deleted_at: expect.any(Date), deleted_by_user_id: physician.userId });
+      const audit = await sql(`select detail from audit.event where patient_id = $1 and action = 'write' and actor_id = $2 order by id`, [patientId, physician.userId]);
+      expect(audit.map((row) => row.detail)).toEqual([{ operation: 'create', commentId: id, version: 1 }, { operation: 'delete', commentId: id, version: 1 }]);
+      expect((await graphql(service.url, DELETE, { input: { id } })).errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'id' });
+      expect(await eventsOf(id)).toEqual([{ kind: 'created', version: 1 }, { kind: 'deleted', version: 1 }]);
+    });
+
+    it('answers a retry with the same clientMessageId with what was stored, writing nothing more; another change with that id is a CONFLICT', async () => {
+      const patientId = await newPatient();
+      const clientMessageId = randomUUID();
+      const first = await add({ patientId, body: 'Once.', clientMessageId });
+      const retry = await add({ patientId, body: 'Once.', clientMessageId });
+      expect(retry.id).toBe(first.id);
+      expect((await commentsOf(patientId)).totalCount).toBe(1);
+
+      const editId = randomUUID();
+      expect((await edit({ id: first.id, body: 'Twice.', expectedVersion: 1, clientMessageId: editId })).version).toBe(2);
+      // the retry's expectedVersion is stale by now: still the stored edit, not a conflict
+      expect((await edit({ id: first.id, body: 'Twice.', expectedVersion: 1, clientMessageId: editId })).version).toBe(2);
+      expect(await eventsOf(first.id)).toEqual([{ kind: 'created', version: 1 }, { kind: 'edited', version: 2 }]);
+
+      const elsewhere = await graphql(service.url, ADD, { input: { patientId: await newPatient(), body: 'Once.', clientMessageId } });
+      expect(elsewhere.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'clientMessageId' });
+      const asEdit = await graphql(service.url, EDIT, { input: { id: first.id, body: 'Thrice.', expectedVersion: 2, clientMessageId } });
+      expect(asEdit.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'clientMessageId' });
+      // another author's ids are theirs: the same id from a colleague is a new comment
+      const colleague = staff('nurse', organizationId);
+      const theirs = (await callOk(service.url, ADD, { input: { patientId, body: 'Mine too.', clientMessageId } }, { principal: colleague })).addChartComment;
+      expect(theirs.id).not.toBe(first.id);
+    });
+
+    it('publishes the mentioned practitioners as a messaging.chart-comment-mention event: all on creation, only those an edit adds', async () => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const { id } = await add({ patientId: await newPatient(), body: 'Please review.', mentions: [a, b] });
+      await edit({ id, body: 'Please review, both.', expectedVersion: 1, mentions: [b, c] });
+      const kept = await edit({ id, body: 'Please review, all.', expectedVersion: 2 });
+      expect(kept.mentions).toEqual([{ id: b }, { id: c }]);
+      const events = await sql(`select key, producer, payload from events.event where topic = 'messaging.chart-comment-mention' and payload->>'commentId' = $1 order by id`, [id]);
+      expect(events.map((event) => [event.payload.version, event.payload.practitionerIds])).toEqual([[1, [a, b]], [2, [c]]]);
+      expect(events[0]).toMatchObject({ producer: 'messaging', payload: { author: { userId: physician.userId, role: 'physician', organizationId } } });
+    });
+  });
+
+  it('threads: replies oldest first on the comment; one thread, or only thread starters, on the patient', async () => {
+    const patientId = await newPatient();
+    const root = await add({ patientId, body: 'Start metformin?' });
+    const first = await add({ patientId, body: 'Yes, 500 mg.', parentId: root.id });
+    const second = await add({ patientId, body: 'Agreed.', parentId: root.id });
+    const other = await add({ patientId, body: 'Separate topic.' });
+    const { chartComment } = await graphqlOk(service.url, `query ($id: ID!) { chartComment(id: $id) { replies { totalCount edges { node { id } } } } }`, { id: root.id });
+    expect(chartComment.replies).toEqual({ totalCount: 2, edges: [{ node: { id: first.id } }, { node: { id: second.id } }] });
+    expect((await commentsOf(patientId, { parentId: root.id })).edges.map((e: any) => e.node.id)).toEqual([second.id, first.id]);
+    expect((await commentsOf(patientId, { topLevel: true })).edges.map((e: any) => e.node.id)).toEqual([other.id, root.id]);
+  });
+
+  it('reaches the comments pinned to a record from the record (Observation, Claim, ... through _entities), only on charts the caller may see', async () => {
+    const patientId = await newPatient();
+    const recordId = randomUUID();
+    const pinned = await add({ patientId, body: 'HbA1c up again.', anchor: { type: 'OBSERVATION', id: recordId } });
+    await add({ patientId, body: 'Other kind, same id.', anchor: { type: 'CONDITION', id: recordId } });
+    const ANCHORED = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
+      ... on Observation { id chartComments { totalCount edges { node { id body } } } } ... on Claim { id chartComments { totalCount } } } }`;
+    const reps = [{ __typename: 'Observation', id: recordId }, { __typename: 'Claim', id: recordId }];
+    expect((await graphqlOk(service.url, ANCHORED, { reps }))._entities).toEqual([
+      { id: recordId, chartComments: { totalCount: 1, edges: [{ node: { id: pinned.id, body: 'HbA1c up again.' } }] } },
+      { id: recordId, chartComments: { totalCount: 0 } },
+    ]);
+    const outsider = staff('physician', await insertOrganization(db.url));
+    expect((await callOk(service.url, ANCHORED, { reps }, { principal: outsider }))._entities[0].chartComments).toEqual({ totalCount: 0, edges: [] });
   });
 });

@@ -2,6 +2,7 @@ import { appendAudit, badInput, forbidden, notFound, unauthenticated, type Reque
 import { LockMode } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
 import { Patient } from '../patient/patient.entity';
+import { publishAccessNarrowing } from './access-narrowing-events';
 import { decideOnePatient } from './access-policy';
 import { BREAK_GLASS_MINUTES, BreakGlassAccess } from './break-glass.entity';
 import type { BreakGlassArgs } from './break-glass.inputs';
@@ -70,6 +71,8 @@ export class BreakGlassService {
         breakGlass: true,
         detail: { breakGlassId: access.id, expiresAt: access.expiresAt.toISOString() },
       });
+      // live views opened under it (chart rooms) are decided again when it expires
+      await publishAccessNarrowing(em, [{ patientId, reason: 'break-glass-expires', effectiveAt: access.expiresAt, userId: principal.userId }]);
       return access;
     });
   }

@@ -1,6 +1,7 @@
 import { badInput, conflict, forbidden, notFound, unauthenticated, type Principal, type RequestContext, type Role } from '@caregraph/platform';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import { validate as isUuid } from 'uuid';
+import { publishAccessNarrowing } from '../access/access-narrowing-events';
 import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
 import { PatientRegistration } from '../registration/registration.entity';
@@ -93,6 +94,7 @@ export class ConsentService {
       });
       await em.flush();
       await this.ctx.access.recordWrite(em, patientId, 'demographics', 'Consent', { operation: 'grant', consentId: consent.id, category: input.category });
+      if (consent.expiresAt) await publishAccessNarrowing(em, [{ patientId, reason: 'consent-expires', effectiveAt: consent.expiresAt, organizationId }]);
       return consent;
     });
   }
@@ -106,11 +108,13 @@ export class ConsentService {
       if (!consent) throw notFound('PatientConsent', 'id');
       await this.authorize(em, consent.patient.id);
       if (consent.revokedAt) throw conflict('The consent is already revoked', { field: 'id' });
-      consent.revokedAt = new Date();
+      const revokedAt = new Date();
+      consent.revokedAt = revokedAt;
       consent.revokedByType = actor.type;
       consent.revokedById = actor.id;
       await em.flush();
       await this.ctx.access.recordWrite(em, consent.patient.id, 'demographics', 'Consent', { operation: 'revoke', consentId: consent.id });
+      await publishAccessNarrowing(em, [{ patientId: consent.patient.id, reason: 'consent-revoked', effectiveAt: revokedAt, organizationId: consent.organization.id }]);
       return consent;
     });
   }

@@ -3,7 +3,8 @@ import { PATIENT_EDITORS } from '../patient/patient.service';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { Patient } from '../patient/patient.entity';
-import { PatientRegistration } from './registration.entity';
+import { publishAccessNarrowing } from '../access/access-narrowing-events';
+import { PatientRegistration, RegistrationStatus } from './registration.entity';
 import { publishRegistrations } from './registration-events';
 import type { RegisterPatientInput, UpdateRegistrationInput } from './registration.inputs';
 
@@ -62,21 +63,24 @@ export class RegistrationService {
       if (taken) throw duplicateMrn();
       registration.mrn = mrn;
     }
+    const ended = registration.status === RegistrationStatus.ACTIVE && input.status != null && input.status !== RegistrationStatus.ACTIVE;
     if (input.status) registration.status = input.status;
-    await this.flush(registration.patient.id);
+    await this.flush(registration.patient.id, ended ? registration.organization.id : null);
     return registration;
   }
 
   /**
-   * Writes the change with its audit row and the patient's `patient.registrations` event, in one
+   * Writes the change with its audit row and the patient's `patient.registrations` event (and
+   * `patient.access-narrowing` when the registration of `endedOrganizationId` ended), in one
    * transaction. A concurrent writer can still win the race: its unique violation names the field too.
    */
-  private async flush(patientId: string): Promise<void> {
+  private async flush(patientId: string, endedOrganizationId: string | null = null): Promise<void> {
     try {
       await this.ctx.em.transactional(async (em) => {
         await em.flush();
         await this.ctx.access.recordWrite(em, patientId, 'demographics', 'PatientRegistration');
         await publishRegistrations(em, [patientId]);
+        if (endedOrganizationId) await publishAccessNarrowing(em, [{ patientId, reason: 'registration-ended', effectiveAt: new Date(), organizationId: endedOrganizationId }]);
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {

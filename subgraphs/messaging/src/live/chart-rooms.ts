@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { badInput, describeErrorForLog, forbidden, notFound, type Logger, type Role, type SubgraphAttachServices } from '@caregraph/platform';
+import type { Server } from 'socket.io';
+import type { MessagingContext } from '../context';
+import { Coalesced } from './coalesce';
+import { chartRoom, type LiveCall, type LiveEventHandler } from './live-hub';
+import { ChartJoinPayload, ChartPayload, TypingPayload, parsePayload } from './payloads';
+import { CLUSTER, type LiveSocket } from './live-socket';
+
+/** Who is viewing a chart (one entry per user, however many tabs). */
+export interface Viewer {
+  userId: string;
+  displayName: string | null;
+  role: Role;
+  organizationId: string | null;
+}
+
+/** What chart:join answers. */
+export interface ChartJoined {
+  patientId: string;
+  viewers: Viewer[];
+  /** Every change after the client's lastCommentId / lastSeq, in seq order (empty without one). */
+  replay: unknown[];
+  /** False when more changes follow than one replay holds: join again with the last replayed seq. */
+  replayComplete: boolean;
+}
+
+/** Sockets joining a chart: live events wait here until the join's replay is acknowledged. */
+const syncRoom = (patientId: string) => `chart-sync:${patientId.toLowerCase()}`;
+const CHART_ROOM_PREFIX = chartRoom('');
+
+interface Pending {
+  event: string;
+  payload: unknown;
+}
+
+const seqOf = (payload: unknown): number | undefined => {
+  const seq = (payload as { seq?: unknown } | null)?.seq;
+  return typeof seq === 'number' ? seq : undefined;
+};
+
+/**
+ * Chart rooms: who may join (the access policy, as the socket's user), presence, typing, the
+ * exactly-once hand-over from a join's replay to live events, and removal when access ends.
+ *
+ * Hand-over: a joining socket enters the room and a sync room first; chart events reaching this
+ * instance meanwhile are held for it. Its ack carries the replay from the database; right after
+ * the ack (same tick) the held events newer than the replay are sent and it leaves the sync room.
+ * Nothing is sent twice or lost, however the replay and live broadcasts interleave.
+ */
+export class ChartRooms {
+  /** Held live events per joining socket and chart. */
+  private readonly held = new Map<string, Map<string, Pending[]>>();
+  private readonly presence: Coalesced<string, Viewer[]>;
+  /** Set on shutdown: the sockets leaving then change no one's presence. */
+  private closing = false;
+
+  constructor(
+    private readonly io: Server,
+    private readonly services: SubgraphAttachServices<MessagingContext>,
+    private readonly log: Logger,
+  ) {
+    this.presence = new Coalesced((patientId) => this.publishPresence(patientId));
+    io.on(CLUSTER.chartEvent, (patientId: string, event: string, payload: unknown) => this.deliver(patientId, event, payload));
+    io.on(CLUSTER.viewers, (patientId: string, reply: (viewers: Viewer[]) => void) => reply(this.localViewers(patientId)));
+    io.on(CLUSTER.recheck, (patientId: string, reply: (done: boolean) => void) => void this.recheckLocal(patientId).then(() => reply(true), () => reply(false)));
+  }
+
+  handlers(): [string, LiveEventHandler][] {
+    return [
+      ['chart:join', (payload, call) => this.join(payload, call)],
+      ['chart:leave', (payload, call) => this.leave(payload, call)],
+      ['typing', (payload, call) => this.typing(payload, call)],
+    ];
+  }
+
+  /** Presence follows a socket out of its charts when it disconnects. */
+  connected(socket: LiveSocket): void {
+    let charts: string[] = [];
+    socket.on('disconnecting', () => {
+      charts = [...socket.rooms].filter((room) => room.startsWith(CHART_ROOM_PREFIX)).map((room) => room.slice(CHART_ROOM_PREFIX.length));
+    });
+    socket.once('disconnect', () => {
+      this.held.delete(socket.id);
+      for (const patientId of charts) this.refreshPresence(patientId);
+    });
+  }
+
+  /** To every socket viewing the chart, on every instance (held for sockets still joining). */
+  broadcast(patientId: string, event: string, payload: unknown): void {
+    const id = patientId.toLowerCase();
+    this.io.serverSideEmit(CLUSTER.chartEvent, id, event, payload);
+    this.deliver(id, event, payload);
+  }
+
+  /** This instance's sockets in `room`. */
+  localSockets(room: string): LiveSocket[] {
+    const namespace = this.io.of('/');
+    return [...(namespace.adapter.rooms.get(room) ?? [])].flatMap((id) => {
+      const socket = namespace.sockets.get(id) as LiveSocket | undefined;
+      return socket ? [socket] : [];
+    });
+  }
+
+  /** To this instance's sockets viewing the chart (held for those still joining). */
+  deliver(patientId: string, event: string, payload: unknown): void {
+    this.io.local.to(chartRoom(patientId)).except(syncRoom(patientId)).emit(event, payload);
+    for (const socket of this.localSockets(syncRoom(patientId))) this.held.get(socket.id)?.get(patientId)?.push({ event, payload });
+  }
+
+  private async join(payload: unknown, call: LiveCall): Promise<ChartJoined> {
+    const input = await parsePayload(ChartJoinPayload, payload);
+    if (input.lastCommentId && input.lastSeq != null) throw badInput('lastSeq', 'Send lastCommentId or lastSeq, not both');
+    const patientId = input.patientId.toLowerCase();
+    // unknown and hidden patients answer alike
+    if (!(await call.ctx.access.check(patientId, 'clinical', 'ChartComment'))) throw notFound('Patient', 'patientId');
+    const socket = this.socketOf(call);
+    const wasViewing = socket.rooms.has(chartRoom(patientId));
+    const held: Pending[] = [];
+    if (!this.held.has(socket.id)) this.held.set(socket.id, new Map());
+    this.held.get(socket.id)!.set(patientId, held);
+    socket.join([syncRoom(patientId), chartRoom(patientId)]);
+    try {
+      const wantsReplay = Boolean(input.lastCommentId) || input.lastSeq != null;
+      const replay = wantsReplay ? await call.ctx.chartComments.replay(patientId, input) : { events: [], complete: true };
+      const viewers = await this.refreshPresence(patientId);
+      // written before the ack: a join whose reads cannot be audited is refused
+      await call.ctx.access.flush();
+      const replayedUpTo = replay.events.length ? replay.events[replay.events.length - 1].seq : (input.lastSeq ?? -1);
+      call.afterAck(() => this.handOver(socket, patientId, held, replay.complete ? replayedUpTo : undefined));
+      return { patientId, viewers, replay: replay.events, replayComplete: replay.complete };
+    } catch (error) {
+      this.handOver(socket, patientId, held, undefined);
+      if (!wasViewing) socket.leave(chartRoom(patientId));
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a join: sends the held events the replay did not hold (those after `replayedUpTo`; when
+   * the replay was cut short, none with a seq: the next join replays them) and lets live events through.
+   */
+  private handOver(socket: LiveSocket, patientId: string, held: Pending[], replayedUpTo: number | undefined): void {
+    const joining = this.held.get(socket.id);
+    if (joining?.get(patientId) !== held) return; // joined again meanwhile: the later join hands over
+    joining.delete(patientId);
+    socket.leave(syncRoom(patientId));
+    for (const { event, payload } of held) {
+      const seq = seqOf(payload);
+      if (seq === undefined || (replayedUpTo !== undefined && seq > replayedUpTo)) socket.emit(event, payload);
+    }
+  }
+
+  private async leave(payload: unknown, call: LiveCall): Promise<{ patientId: string }> {
+    const { patientId } = await parsePayload(ChartPayload, payload);
+    const id = patientId.toLowerCase();
+    const socket = this.socketOf(call);
+    this.remove(socket, id);
+    this.refreshPresence(id);
+    return { patientId: id };
+  }
+
+  private async typing(payload: unknown, call: LiveCall): Promise<{ patientId: string; typing: boolean }> {
+    const input = await parsePayload(TypingPayload, payload);
+    const patientId = input.patientId.toLowerCase();
+    const socket = this.socketOf(call);
+    if (!socket.rooms.has(chartRoom(patientId))) throw forbidden('Join the chart (chart:join) before typing in it', 'patientId');
+    const { principal } = socket.data.caller;
+    socket.to(chartRoom(patientId)).emit('typing', { patientId, userId: principal.userId, displayName: socket.data.displayName, typing: input.typing });
+    return { patientId, typing: input.typing };
+  }
+
+  private socketOf(call: LiveCall): LiveSocket {
+    const socket = this.io.of('/').sockets.get(call.socket.id) as LiveSocket | undefined;
+    if (!socket) throw forbidden('The connection has closed');
+    return socket;
+  }
+
+  private remove(socket: LiveSocket, patientId: string): void {
+    socket.leave(chartRoom(patientId));
+    socket.leave(syncRoom(patientId));
+    this.held.get(socket.id)?.delete(patientId);
+  }
+
+  /**
+   * Access decided again, as each socket's user, for the chart's sockets on every instance: those
+   * refused leave the room at once and get chart:removed; presence follows.
+   */
+  async recheck(patientId: string): Promise<void> {
+    const id = patientId.toLowerCase();
+    await Promise.all([this.recheckLocal(id), new Promise<void>((resolve) => this.io.serverSideEmit(CLUSTER.recheck, id, () => resolve()))]);
+    await this.refreshPresence(id);
+  }
+
+  private async recheckLocal(patientId: string): Promise<void> {
+    const sockets = this.localSockets(chartRoom(patientId));
+    // one decision per session (its sockets share the caller)
+    const decisions = new Map<string, Promise<boolean>>();
+    const allowed = (socket: LiveSocket) => {
+      const { caller } = socket.data;
+      let decision = decisions.get(caller.principal.sessionId);
+      if (!decision) {
+        const ctx = this.services.contextFor(caller, randomUUID());
+        decision = ctx.access.check(patientId, 'clinical', 'ChartComment')
+          .catch((error: unknown) => {
+            // cannot ask: fail closed
+            this.log.warn({ err: describeErrorForLog(error) }, 'live: access recheck failed; removing the socket from the chart');
+            return false;
+          })
+          .finally(() => ctx.access.flush().catch((error: unknown) => this.log.error({ err: describeErrorForLog(error) }, 'live: could not audit an access recheck')));
+        decisions.set(caller.principal.sessionId, decision);
+      }
+      return decision;
+    };
+    await Promise.all(sockets.map(async (socket) => {
+      if (await allowed(socket)) return;
+      this.remove(socket, patientId);
+      socket.emit('chart:removed', { patientId, reason: 'ACCESS_REVOKED' });
+    }));
+  }
+
+  /** No more presence updates: the server is shutting down. */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Recomputes the chart's viewers on every instance and sends them to the room (coalesced per chart). */
+  private refreshPresence(patientId: string): Promise<Viewer[]> {
+    if (this.closing) return Promise.resolve([]);
+    const run = this.presence.run(patientId);
+    run.catch((error: unknown) => this.log.warn({ err: describeErrorForLog(error) }, 'live: presence update failed'));
+    return run;
+  }
+
+  private async publishPresence(patientId: string): Promise<Viewer[]> {
+    const remote = await new Promise<Viewer[][]>((resolve) => this.io.serverSideEmit(CLUSTER.viewers, patientId, (_error: unknown, answers: Viewer[][]) => resolve(answers ?? [])));
+    const viewers = new Map<string, Viewer>();
+    for (const viewer of [...this.localViewers(patientId), ...remote.flat()]) if (!viewers.has(viewer.userId)) viewers.set(viewer.userId, viewer);
+    const list = [...viewers.values()].sort((a, b) => a.userId.localeCompare(b.userId));
+    if (!this.closing) this.io.to(chartRoom(patientId)).emit('presence:update', { patientId, viewers: list });
+    return list;
+  }
+
+  private localViewers(patientId: string): Viewer[] {
+    return this.localSockets(chartRoom(patientId)).map((socket) => {
+      const { principal } = socket.data.caller;
+      return { userId: principal.userId, displayName: socket.data.displayName, role: principal.role, organizationId: principal.organizationId };
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { DirectoryAccount } from './directory/directory-account.entity';
+import { Notification } from './notifications/notification.entity';
+import { NotificationConnectionResolver, NotificationResolver } from './notifications/notification.resolver';
+import { MessageThread, ProviderMessage, ThreadParticipant } from './threads/thread.entity';
+import { MessageThreadConnectionResolver, MessageThreadResolver, ProviderMessageResolver, ThreadParticipantResolver } from './threads/thread.resolver';
+import { messagesLiveExtension } from './threads/thread.socket';
+import { startMessagingWorkers } from './workers';
+
+/**
+ * Provider messages and notifications (issue 6 parts 4 and 5), as subgraph.ts composes them:
+ * entities, resolvers, the socket server extension (message:send, message:read, presence names)
+ * and the workers (given the live hub).
+ */
+export const messagesFeature = {
+  entities: [DirectoryAccount, MessageThread, ThreadParticipant, ProviderMessage, Notification],
+  resolvers: [
+    MessageThreadResolver, MessageThreadConnectionResolver, ThreadParticipantResolver, ProviderMessageResolver,
+    NotificationResolver, NotificationConnectionResolver,
+  ],
+  liveExtension: messagesLiveExtension,
+  workers: startMessagingWorkers,
+};
