@@ -117,6 +117,8 @@ describe('events into the messaging subgraph: producers and consumers agree', ()
     await graphqlOk(patients.url, `mutation ($input: UpdateRegistrationInput!) { updateRegistration(input: $input) { id } }`,
       { input: { id: registration.id, status: 'INACTIVE' } }, { principal: staff('org_admin', orgB) });
     await eventually(() => live.rechecks.includes(patientId), 'the recheck of the ended registration');
+    // the care-team copy is a separate consumer of a separate topic: it follows, in its own time
+    await eventually(async () => (await registrations()).length === 1, 'the ended registration leaving the copy');
     expect(await registrations()).toEqual([orgA]);
   });
 
