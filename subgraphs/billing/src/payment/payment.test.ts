@@ -204,7 +204,7 @@ describe('billing: payments', () => {
     });
   });
 
-  it('keeps claim_daily_totals equal to a rebuild from the claims after a mix of writes', async () => {
+  it('keeps claim_daily_totals and claim_monthly_totals equal to a rebuild from the claims after a mix of writes', async () => {
     const payerId = await billing.insertPayer();
     const patientId = await billing.newPatient();
     const draft = (await billing.createClaim(billing.claimInput(patientId))).data.createClaim.id;
@@ -222,12 +222,16 @@ describe('billing: payments', () => {
 
     const SUMMARY = `select organization_id, payer_id, day, status, outcome, denial_reason_code, currency, claim_count, billed_minor_units, allowed_minor_units,
       paid_minor_units, payer_outstanding_minor_units, patient_outstanding_minor_units from billing.claim_daily_totals where claim_count <> 0 order by 1, 2, 3, 4, 5, 6, 7`;
+    const MONTHLY = SUMMARY.replace(/\bday\b/, 'month').replace('claim_daily_totals', 'claim_monthly_totals');
     const maintained = await billing.sql(SUMMARY);
+    const maintainedMonths = await billing.sql(MONTHLY);
+    expect(maintainedMonths.length).toBeGreaterThan(0);
     expect(maintained.some((row) => row.denial_reason_code === 'CO-197' && row.status === 'adjudicated')).toBe(true);
     // what the trigger moved out of a group leaves it at zero in every column, not just the count
     expect(await billing.sql(`select count(*)::int as n from billing.claim_daily_totals where claim_count = 0 and (billed_minor_units, allowed_minor_units, paid_minor_units,
       payer_outstanding_minor_units, patient_outstanding_minor_units) <> (0, 0, 0, 0, 0)`)).toEqual([{ n: 0 }]);
     await billing.sql(`select billing.rebuild_claim_daily_totals()`);
     expect(await billing.sql(SUMMARY)).toEqual(maintained);
+    expect(await billing.sql(MONTHLY)).toEqual(maintainedMonths);
   });
 });

@@ -6,6 +6,7 @@ import { SUMMARY_SUMS, toBillingAmounts, type SumsRow } from '../worklist/billin
 import { billingOrganizationOf } from '../worklist/billing-reader';
 import { allOf, checkedDay, checkedRange, type Sql } from '../worklist/claim-query';
 import { BillingReport, MonthAmounts, PayerAmounts, PayerDenials, ReceivableDebtor, ReceivablesAging } from './report.types';
+import { monthStartBefore, summaryRows } from './summary-rows';
 
 /** Ages (days since the service date) up to which each receivables bucket reaches; older is over 90. */
 export const AGING_BUCKETS = [30, 60, 90] as const;
@@ -13,10 +14,11 @@ export const AGING_BUCKETS = [30, 60, 90] as const;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
- * Billing reports over claim_daily_totals (organization × payer × service day × status × outcome ×
- * denial reason × currency, kept by trigger): every statement reads one organization's range of
- * days from its primary key and sums, so a report costs what the days and payers asked about
- * cost, not what the claims do. Amounts are what the ledger migration sums per claim; drafts (not
+ * Billing reports over the claim summaries (organization × payer × service day or month × status
+ * × outcome × denial reason × currency, kept by trigger): every statement reads one
+ * organization's whole months from claim_monthly_totals and the days at the edges of the range
+ * from claim_daily_totals, by primary key, and sums (summary-rows.ts), so a report costs what the
+ * months and payers asked about cost, not what the claims do. Amounts are what the ledger migration sums per claim; drafts (not
  * sent to anyone) are left out.
  *
  * Dates are service dates throughout, the day the summary is keyed by: "denied last month" is
@@ -38,32 +40,32 @@ export class BillingReportService {
   }
 
   async byPayer(report: BillingReport): Promise<PayerAmounts[]> {
-    const where = this.conditions(report);
+    const source = this.summary(report);
     const rows = await this.rows<SumsRow & { payer_id: string }>(`select t."payer_id", t."currency", ${SUMMARY_SUMS}
-      from "billing"."claim_daily_totals" t where ${where.text}
-      group by t."payer_id", t."currency" having sum(t."claim_count") <> 0`, where.params);
+      from ${source.text} t
+      group by t."payer_id", t."currency" having sum(t."claim_count") <> 0`, source.params);
     const payers = await this.payers(rows.map((row) => row.payer_id));
     return byPayerName(rows.map((row) => ({ ...toBillingAmounts(row), payer: payers.get(row.payer_id) ?? null })), (row) => row.currency);
   }
 
   async byMonth(report: BillingReport): Promise<MonthAmounts[]> {
-    const where = this.conditions(report);
+    const source = this.summary(report);
     // months as timestamps while grouping (no time zone to apply per row), as text once per month
     const rows = await this.rows<SumsRow & { month: string }>(`select to_char("month", 'YYYY-MM') as "month", "currency", "claims", "billed", "allowed", "paid", "payer_outstanding", "patient_outstanding"
       from (select date_trunc('month', t."day"::timestamp) as "month", t."currency", ${SUMMARY_SUMS}
-            from "billing"."claim_daily_totals" t where ${where.text}
+            from ${source.text} t
             group by 1, 2 having sum(t."claim_count") <> 0) as months
-      order by 1, 2`, where.params);
+      order by 1, 2`, source.params);
     return rows.map((row) => ({ ...toBillingAmounts(row), month: row.month }));
   }
 
   /** Per payer: denied claims / adjudicated claims, and the denied claims by reason (with the reason's latest display). */
   async denials(report: BillingReport): Promise<PayerDenials[]> {
-    const where = this.conditions(report, `t."outcome" <> ''`);
+    const source = this.summary(report, `t."outcome" <> ''`);
     const rows = await this.rows<{ payer_id: string; reason: string | null; claims: string }>(`select t."payer_id",
         case when t."outcome" = 'denied' then t."denial_reason_code" end as "reason", sum(t."claim_count")::text as "claims"
-      from "billing"."claim_daily_totals" t where ${where.text}
-      group by 1, 2 having sum(t."claim_count") <> 0`, where.params);
+      from ${source.text} t
+      group by 1, 2 having sum(t."claim_count") <> 0`, source.params);
     const [payers, displays] = await Promise.all([this.payers(rows.map((row) => row.payer_id)), this.reasonDisplays(report.organizationId, rows.flatMap((row) => row.reason || []))]);
     const byPayer = new Map<string, PayerDenials>();
     for (const row of rows) {
@@ -92,8 +94,9 @@ export class BillingReportService {
    */
   async aging(report: BillingReport, asOf: string | null | undefined): Promise<ReceivablesAging[]> {
     const reference = checkedDay(asOf, 'asOf') ?? today();
-    const where = this.conditions(report, `(t."payer_outstanding_minor_units" <> 0 or t."patient_outstanding_minor_units" <> 0)`);
     const [to30, to60, to90] = AGING_BUCKETS;
+    // days of the last 90 (and later) keep their day; every month before is over 90 days as a whole
+    const source = this.summary(report, `(t."payer_outstanding_minor_units" <> 0 or t."patient_outstanding_minor_units" <> 0)`, monthStartBefore(reference, to90));
     const buckets = (column: string) => `coalesce(sum(${column}) filter (where "age" <= ${to30}), 0)::text as "${column}_${to30}",
       coalesce(sum(${column}) filter (where "age" > ${to30} and "age" <= ${to60}), 0)::text as "${column}_${to60}",
       coalesce(sum(${column}) filter (where "age" > ${to60} and "age" <= ${to90}), 0)::text as "${column}_${to90}",
@@ -102,8 +105,8 @@ export class BillingReportService {
         sum("claims")::text as "claims"
       from (select t."payer_id", t."currency", ?::date - t."day" as "age", t."claim_count" as "claims",
               t."payer_outstanding_minor_units" as "payer", t."patient_outstanding_minor_units" as "patient"
-            from "billing"."claim_daily_totals" t where ${where.text}) as outstanding
-      group by 1, 2`, [reference, ...where.params]);
+            from ${source.text} t) as outstanding
+      group by 1, 2`, [reference, ...source.params]);
     const payers = await this.payers(rows.map((row) => row.payer_id));
     const agingOf = (row: Record<string, string>, column: string, currency: string) => {
       const amounts = [`${column}_${to30}`, `${column}_${to60}`, `${column}_${to90}`, `${column}_older`].map((key) => BigInt(row[key]));
@@ -124,13 +127,11 @@ export class BillingReportService {
     return [...byPayerName(owedByPayers, (row) => row.currency), ...owedByPatients.sort((a, b) => a.currency.localeCompare(b.currency))].map(({ owing: _owing, ...row }) => row);
   }
 
-  /** The organization and service dates of `report` (and `extra`) on claim_daily_totals (alias t), drafts left out. */
-  private conditions(report: BillingReport, extra?: string): Sql {
-    const parts: Sql[] = [{ text: `t."organization_id" = ? and t."status" <> 'draft'`, params: [report.organizationId] }];
-    if (report.from) parts.push({ text: 't."day" >= ?::date', params: [report.from] });
-    if (report.to) parts.push({ text: 't."day" <= ?::date', params: [report.to] });
-    if (extra) parts.push({ text: extra, params: [] });
-    return allOf(parts);
+  /** The summary rows (alias t) of the organization's service dates in `report` (and `extra`), drafts left out. */
+  private summary(report: BillingReport, extra?: string, dailyFrom?: string): Sql {
+    const dimensions: Sql[] = [{ text: `t."organization_id" = ? and t."status" <> 'draft'`, params: [report.organizationId] }];
+    if (extra) dimensions.push({ text: extra, params: [] });
+    return summaryRows(allOf(dimensions), report, dailyFrom);
   }
 
   /** Runs a report statement; what it summed is audited as one aggregate read of Claim records (no patient). */

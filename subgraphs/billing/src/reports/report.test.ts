@@ -97,8 +97,39 @@ describe('billing reports: billingReport(from, to)', () => {
     const { result, statements } = await captureStatements([service.orm], () => graphqlOk(service.url, `query ($from: LocalDate, $to: LocalDate) { billingReport(from: $from, to: $to) { from to byMonth { month ${AMOUNTS} } } }`, range, { principal: clerk }));
     expect(result.billingReport).toEqual({ ...range, byMonth: expected.map(({ key, ...amounts }) => ({ month: key, ...amounts })) });
     expect([...new Set(result.billingReport.byMonth.map((row: any) => row.month))]).toEqual(['2026-01', '2026-02', '2026-03', '2026-04', '2026-05']);
-    // the aggregate read the summary, not the claims
-    expect(statements.filter((statement) => /\bsum\(/.test(statement.sql)).map((statement) => /from "billing"\."claim_daily_totals"/.test(statement.sql))).toEqual([true]);
+    // the aggregate read the summaries, not the claims: February to April as months, the edges as days
+    const sums = statements.filter((statement) => /\bsum\(/.test(statement.sql));
+    expect(sums.map((statement) => [/from "billing"\."claim_daily_totals"/.test(statement.sql), /from "billing"\."claim_monthly_totals"/.test(statement.sql), /from "billing"\."claim" /.test(statement.sql)])).toEqual([[true, true, false]]);
+    expect(sums[0].params).toEqual(expect.arrayContaining(['2026-02-01', '2026-05-01']));
+  });
+
+  it.each([
+    ['whole months', '2026-02-01', '2026-04-30'],
+    ['ends on a month end that is not the 31st', '2026-01-10', '2026-02-28'],
+    ['one day', '2026-03-15', '2026-03-15'],
+    ['within one month', '2026-03-02', '2026-03-30'],
+    ['the first of a month to the first of the next', '2026-03-01', '2026-04-01'],
+    ['the last of a month to the first of the next', '2026-02-28', '2026-03-01'],
+    ['open start', null, '2026-03-17'],
+    ['open end', '2026-03-17', null],
+  ])('sums by payer and by month what plain SQL sums over the claims for a range of %s', async (_name, from, to) => {
+    const range = { from: from ?? undefined, to: to ?? undefined };
+    const { byPayer, byMonth } = await report({ from, to });
+    const strip = ({ key: _key, ...amounts }: { key: string }) => amounts;
+    const expectedByPayer = await plainAmounts(`coalesce(payer_id::text, 'none')`, range);
+    expect(byPayer.map(({ payer, ...amounts }: any) => ({ payer: payer?.id ?? 'none', ...amounts })).sort((a: any, b: any) => `${a.payer}${a.currency}`.localeCompare(`${b.payer}${b.currency}`)))
+      .toEqual(expectedByPayer.map((row) => ({ payer: row.key, ...strip(row) })).sort((a, b) => `${a.payer}${a.currency}`.localeCompare(`${b.payer}${b.currency}`)));
+    expect(byMonth).toEqual((await plainAmounts(`to_char(billable_period_start at time zone 'UTC', 'YYYY-MM')`, range)).map((row) => ({ month: row.key, ...strip(row) })));
+  });
+
+  it('keeps claim_monthly_totals equal to claim_daily_totals rolled up by month', async () => {
+    const rollUp = (table: string, day: string) => sql(`select organization_id, ${day} as month, payer_id, status, outcome, denial_reason_code, currency,
+        sum(claim_count)::text as claims, sum(billed_minor_units)::text as billed, sum(allowed_minor_units)::text as allowed, sum(paid_minor_units)::text as paid,
+        sum(payer_outstanding_minor_units)::text as payer, sum(patient_outstanding_minor_units)::text as patient
+      from billing.${table} group by 1, 2, 3, 4, 5, 6, 7 having sum(claim_count) <> 0 order by 1, 2, 3, 4, 5, 6, 7`);
+    const monthly = await rollUp('claim_monthly_totals', 'month');
+    expect(monthly.length).toBeGreaterThan(10);
+    expect(monthly).toEqual(await rollUp('claim_daily_totals', `date_trunc('month', day)::date`));
   });
 
   it('gives each payer denied / adjudicated claims and the share of each denial reason, as plain SQL counts them', async () => {
@@ -183,10 +214,10 @@ describe('billing reports: billingReport(from, to)', () => {
     });
   });
 
-  it('aggregates claim_daily_totals through its primary key, and reads claims only by index (denial reason displays)', async () => {
-    const { statements } = await captureStatements([service.orm], () => report({ from: '2026-01-01', to: TODAY }));
-    const reads = statements.filter((statement) => /from "billing"\."(claim|claim_daily_totals)"/.test(statement.sql));
-    expect(reads.filter((statement) => /\bsum\(/.test(statement.sql)).every((statement) => /from "billing"\."claim_daily_totals"/.test(statement.sql))).toBe(true);
+  it('aggregates the daily and monthly summaries through their primary keys, and reads claims only by index (denial reason displays)', async () => {
+    const { statements } = await captureStatements([service.orm], () => report({ from: '2026-01-05', to: TODAY }));
+    const reads = statements.filter((statement) => /from "billing"\."(claim|claim_daily_totals|claim_monthly_totals)"/.test(statement.sql));
+    expect(reads.filter((statement) => /\bsum\(/.test(statement.sql)).every((statement) => /from "billing"\."claim_monthly_totals"/.test(statement.sql) && !/from "billing"\."claim" /.test(statement.sql))).toBe(true);
     expect(reads.length).toBe(5); // by payer, by month, denials, reason displays, aging
     const sql = new Client({ connectionString: db.url });
     await sql.connect();
