@@ -115,7 +115,7 @@ describe('billing reports: billingReport(from, to)', () => {
   ])('sums by payer and by month what plain SQL sums over the claims for a range of %s', async (_name, from, to) => {
     const range = { from: from ?? undefined, to: to ?? undefined };
     const { byPayer, byMonth } = await report({ from, to });
-    const strip = ({ key: _key, ...amounts }: { key: string }) => amounts;
+    const strip = <T extends { key: string }>({ key: _key, ...amounts }: T) => amounts;
     const expectedByPayer = await plainAmounts(`coalesce(payer_id::text, 'none')`, range);
     expect(byPayer.map(({ payer, ...amounts }: any) => ({ payer: payer?.id ?? 'none', ...amounts })).sort((a: any, b: any) => `${a.payer}${a.currency}`.localeCompare(`${b.payer}${b.currency}`)))
       .toEqual(expectedByPayer.map((row) => ({ payer: row.key, ...strip(row) })).sort((a, b) => `${a.payer}${a.currency}`.localeCompare(`${b.payer}${b.currency}`)));
