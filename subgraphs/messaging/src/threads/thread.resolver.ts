@@ -2,7 +2,7 @@ import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { directoryAccounts } from '../directory/directory.loader';
-import { PatientRef, PractitionerRef } from '../stubs';
+import { OrganizationRef, PatientRef, PractitionerRef } from '../stubs';
 import { MessageThread, ProviderMessage, ThreadParticipant } from './thread.entity';
 import { MarkThreadReadInput, MessageThreadsArgs, SendMessageInput, StartThreadInput, ThreadMessagesArgs } from './thread.inputs';
 import type { MessagingContext } from '../context';
@@ -92,6 +92,11 @@ export class ThreadParticipantResolver {
   async practitioner(@Root() participant: ThreadParticipant, @Ctx() ctx: MessagingContext): Promise<PractitionerRef | null> {
     const practitionerId = (await directoryAccounts(ctx).load(participant.userId))?.practitionerId;
     return practitionerId ? { id: practitionerId } : null;
+  }
+
+  @FieldResolver(() => OrganizationRef, { description: 'Their organization when they joined' })
+  organization(@Root() participant: ThreadParticipant): OrganizationRef {
+    return { id: participant.organizationId };
   }
 }
 
