@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createGateway, type RunningGateway } from '@caregraph/gateway';
-import { createIdentitySubgraph } from '@caregraph/identity';
+import type { RunningGateway } from '@caregraph/gateway';
 import { createMessagingSubgraph, type MessagingSubgraph } from '@caregraph/messaging';
-import { patientsSubgraph } from '@caregraph/patients';
-import { ASSERTION_HEADER, createLogger, type RunningSubgraph } from '@caregraph/platform';
-import { createTestDatabase } from './support/database';
+import { ASSERTION_HEADER, type RunningSubgraph } from '@caregraph/platform';
 import {
   connectDirect, connectLive, connectThroughGateway, eventually, nextEvent, pause, record, request, requestOk, type LiveClient, type LiveOptions,
 } from './support/live';
-import { testAccessTokenKeys, tokenFor } from './support/platform';
+import { startLiveStack, type LiveStack } from './support/live-stack';
+import { tokenFor } from './support/platform';
 import { insertConsent, insertOrganization, insertPatient, staff, withSql, type UserPrincipal } from './support/principals';
 import { graphql, graphqlOk, startTestSubgraph, testAssertionKeys } from './support/services';
 
@@ -22,8 +20,7 @@ describe('live chart comments over Socket.IO', () => {
   let logText = '';
   const sink = new Writable({ write(chunk, _encoding, done) { logText += chunk.toString(); done(); } });
 
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let patients: RunningSubgraph;
+  let db: LiveStack['db'];
   let identity: RunningSubgraph;
   let messagingDefinition: MessagingSubgraph;
   let messaging: RunningSubgraph;
@@ -35,23 +32,11 @@ describe('live chart comments over Socket.IO', () => {
   const clients: LiveClient[] = [];
   const sql = (text: string, params: unknown[] = []) => withSql(db.url, (query) => query(text, params));
 
+  let stack: LiveStack | undefined;
+
   beforeAll(async () => {
-    db = await createTestDatabase('live_chart');
-    patients = await startTestSubgraph(patientsSubgraph, db.url);
-    const tokenKeys = testAccessTokenKeys();
-    identity = await startTestSubgraph(createIdentitySubgraph({ signingKey: tokenKeys.privateKey, publicKey: tokenKeys.publicKey }), db.url);
-    messagingDefinition = createMessagingSubgraph();
-    messaging = await startTestSubgraph(messagingDefinition, db.url, { logger: createLogger('messaging', 'debug', sink) });
-    gateway = await createGateway({
-      logger: createLogger('gateway', 'debug', sink),
-      port: 0,
-      staticDir: false,
-      assertionPrivateKey: (await testAssertionKeys()).pair.privateKeyPem,
-      accessTokenPublicKey: tokenKeys.publicKey,
-      auditDatabaseUrl: db.url,
-      rateLimit: false,
-      subgraphUrls: { patients: patients.url, messaging: messaging.url, identity: identity.url },
-    });
+    stack = await startLiveStack('live_chart', { logs: sink });
+    ({ db, identity, messagingDefinition, messaging, gateway } = stack);
     hospitalA = await insertOrganization(db.url);
     hospitalB = await insertOrganization(db.url);
     drA = staff('physician', hospitalA);
@@ -60,13 +45,7 @@ describe('live chart comments over Socket.IO', () => {
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await messaging?.close();
-    await identity?.close();
-    await patients?.close();
-    await db?.drop();
-  });
+  afterAll(() => stack?.close());
 
   const track = (client: LiveClient) => (clients.push(client), client);
   /** A client through the gateway, signed in as `principal`. */

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { launchChromium, screenshotPath, signedInPage, startPlatform, type RunningPlatform } from './support/platform';
+import { DEMO_PASSWORD, launchChromium, screenshotPath, signedInPage, startPlatform, type RunningPlatform } from './support/platform';
 
 /**
  * The web client in a real browser (Debian's chromium through playwright-core) against the platform
  * as `npm start` runs it, with the demo data: patient1 shares their record with Northfield,
  * patient2 does not. Screenshots land in test-artifacts/.
- *
- * Not here yet: two doctors seeing each other's presence and live comments (needs issue 6's socket).
  */
 const BAYVIEW_PHYSICIAN = 'physician@bayview-regional-hospital.demo';
 const NORTHFIELD_PHYSICIAN = 'physician@northfield-university-hospital.demo';
@@ -76,6 +74,64 @@ describe('web client in the browser', () => {
       await page.screenshot({ path: screenshotPath('chart-tablet'), fullPage: true });
     } finally {
       await context.close();
+    }
+  });
+
+  it('shows two doctors of two hospitals on the same consented chart each other’s presence, typing, @mentions and comments, live', async () => {
+    const bayview = await signedInPage(browser, platform, BAYVIEW_PHYSICIAN, `/care/patients/${patient1}`);
+    const northfield = await signedInPage(browser, platform, NORTHFIELD_PHYSICIAN, `/care/patients/${patient1}`);
+    try {
+      const panelA = bayview.page.getByRole('complementary', { name: 'Comments' });
+      const panelB = northfield.page.getByRole('complementary', { name: 'Comments' });
+      await panelA.getByText('Viewing now: Demo Physician (Northfield University Hospital)').waitFor();
+      await panelB.getByText('Viewing now: Demo Physician (Bayview Regional Hospital)').waitFor();
+
+      // typing in one shows in the other
+      const boxA = panelA.getByRole('textbox', { name: 'New comment (use @name to mention)' });
+      const boxB = panelB.getByRole('textbox', { name: 'New comment (use @name to mention)' });
+      await boxB.pressSequentially('Seen at our ED on Monday: 5.4.');
+      await panelA.getByText('Demo Physician (Northfield University Hospital) is typing…').waitFor();
+
+      // @mention from the keyboard: the list offers who may read this chart (the other hospital's physician)
+      await boxA.pressSequentially('Potassium 5.9 here, @dem');
+      const options = panelA.getByRole('listbox', { name: 'Colleagues to mention' }).getByRole('option');
+      await options.first().waitFor();
+      expect(await options.allInnerTexts()).toEqual(['Demo Physician (Northfield University Hospital)']);
+      await boxA.press('ArrowDown'); // one option: stays on it
+      await boxA.press('Enter');
+      expect(await boxA.inputValue()).toBe('Potassium 5.9 here, @Demo.Physician ');
+      await boxA.pressSequentially('can you repeat it?');
+      await boxA.press('Tab');
+      await bayview.page.keyboard.press('Enter'); // "Post comment"
+
+      // it appears in the other browser without a reload, named, with the mention highlighted
+      const commentAtB = panelB.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' });
+      await commentAtB.waitFor();
+      expect(await commentAtB.locator('mark.mention').innerText()).toBe('@Demo.Physician');
+      // A's box empties on A's acknowledgement, which may come after B's copy
+      await panelA.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' }).waitFor();
+      await bayview.page.waitForFunction((box) => (box as unknown as { value: string }).value === '', await boxA.elementHandle());
+      // the mentioned physician is notified
+      const northfieldToken = await platform.tokenOf(NORTHFIELD_PHYSICIAN);
+      const mentioned = async () => (await platform.graphql<{ myNotifications: { edges: { node: { kind: string; patient: { id: string } | null } }[] } }>(
+        northfieldToken, '{ myNotifications(first: 20, unreadOnly: true) { edges { node { kind patient { id } } } } }',
+      )).myNotifications.edges.some(({ node }) => node.kind === 'MENTION' && node.patient?.id === patient1);
+      for (const deadline = Date.now() + 20_000; !(await mentioned()); await new Promise((resolve) => setTimeout(resolve, 250))) {
+        if (Date.now() > deadline) throw new Error('no MENTION notification for the Northfield physician');
+      }
+
+      // and the other way round
+      await panelB.getByRole('button', { name: 'Post comment' }).click();
+      await panelA.getByRole('article', { name: 'Comment by Demo Physician (Northfield University Hospital)' }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' }).waitFor();
+      await panelA.getByText(/is typing…/).waitFor({ state: 'detached' });
+      await bayview.page.screenshot({ path: screenshotPath('chart-live'), fullPage: true });
+
+      // one leaves: the other sees it
+      await northfield.context.close();
+      await panelA.getByText('No one else has this chart open.').waitFor();
+    } finally {
+      await bayview.context.close();
+      await northfield.context.close();
     }
   });
 
@@ -157,6 +213,8 @@ describe('web client in the browser', () => {
       await stop.click();
       await patient.page.getByText('Northfield University Hospital can no longer see this part of your record.').waitFor();
       await patient.page.getByText('You share your record with no other organization.').waitFor();
+      // the open chart's comment panel hears of it at once
+      await doctor.page.getByRole('complementary', { name: 'Comments' }).getByRole('alert').getByText(/^You can no longer see this chart/).waitFor();
 
       await doctor.page.getByRole('button', { name: 'Reload chart' }).click();
       await doctor.page.getByRole('heading', { name: 'This chart is not open to you' }).waitFor();
@@ -175,6 +233,69 @@ describe('web client in the browser', () => {
     } finally {
       await doctor.context.close();
       await patient.context.close();
+    }
+  });
+
+  it('shows a doctor the unread count of a message from another hospital’s doctor, which drops once they open the thread', async () => {
+    // independent of the other tests: a patient of Bayview who shares their chart with Northfield, and a
+    // Northfield physician (linked to a practitioner record) who has never been messaged or notified
+    const suffix = Date.now().toString(36);
+    const [bayview, northfieldAdmin] = await Promise.all([platform.tokenOf(BAYVIEW_PHYSICIAN), platform.tokenOf('org-admin@northfield-university-hospital.demo')]);
+    const { me: admin } = await platform.graphql<{ me: { organizationId: string } }>(northfieldAdmin, '{ me { ... on UserAccount { organizationId } } }');
+    const { createPractitioner } = await platform.graphql<{ createPractitioner: { id: string } }>(northfieldAdmin,
+      'mutation ($input: CreatePractitionerInput!) { createPractitioner(input: $input) { id } }', { input: { names: [{ given: ['Ines'], family: `Inbox${suffix}` }] } });
+    const doctorB = { email: `inbox-${suffix}@northfield-university-hospital.demo`, name: `Dr Ines Inbox${suffix}` };
+    await platform.graphql(northfieldAdmin, 'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+      { input: { email: doctorB.email, password: DEMO_PASSWORD, displayName: doctorB.name, role: 'PHYSICIAN', practitionerId: createPractitioner.id } });
+    const { createPatient } = await platform.graphql<{ createPatient: { id: string } }>(bayview,
+      'mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }', { input: { names: [{ given: ['Noor'], family: `Inbox${suffix}` }], gender: 'FEMALE', birthDate: '1961-05-04' } });
+    await platform.graphql(bayview, 'mutation ($input: GrantConsentInput!) { grantConsent(input: $input) { id } }',
+      { input: { patientId: createPatient.id, organizationId: admin.organizationId, category: 'CLINICAL' } });
+    // the messaging directory learns of new accounts from identity's events
+    const candidates = `{ mentionCandidates(patientId: "${createPatient.id}", name: "Inbox${suffix}") { edges { node { userId } } } }`;
+    for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      if ((await platform.graphql<{ mentionCandidates: { edges: unknown[] } }>(bayview, candidates)).mentionCandidates.edges.length) break;
+      if (Date.now() > deadline) throw new Error('the new physician never reached the messaging directory');
+    }
+
+    const a = await signedInPage(browser, platform, BAYVIEW_PHYSICIAN, '/inbox');
+    const b = await signedInPage(browser, platform, doctorB.email, '/care');
+    try {
+      const navB = b.page.getByRole('navigation', { name: 'Main' });
+      await navB.getByRole('link', { name: 'Inbox', exact: true }).waitFor(); // nothing unread yet
+
+      // doctor A starts a thread about the shared patient, with the colleague found by name (keyboard and labels only)
+      await a.page.getByRole('link', { name: 'New message' }).click();
+      await a.page.getByLabel('Patient name').fill(`Inbox${suffix}`);
+      await a.page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: new RegExp(`^Noor Inbox${suffix}`) }).click();
+      await a.page.getByLabel('Find a colleague').fill('Ines');
+      await a.page.getByRole('list', { name: 'Clinicians who may see this chart' }).getByRole('checkbox', { name: `${doctorB.name} (Physician, Northfield University Hospital)` }).check();
+      await a.page.getByLabel('Subject (optional)').fill('Potassium follow-up');
+      await a.page.getByLabel('Message', { exact: true }).fill('K+ 5.9 this morning: repeat today?');
+      await a.page.getByRole('button', { name: 'Send' }).click();
+      await a.page.getByRole('heading', { name: 'Potassium follow-up' }).waitFor();
+      await a.page.getByRole('list', { name: 'Messages, oldest first' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
+
+      // B comes back to the tab: the count is asked again at once (and every 30 s while visible)
+      await b.page.evaluate('window.dispatchEvent(new Event("focus"))');
+      await navB.getByRole('link', { name: 'Inbox, 1 unread' }).click();
+      const thread = b.page.getByRole('list', { name: 'Message threads' }).getByRole('listitem').filter({ hasText: 'Potassium follow-up' });
+      expect(await thread.getAttribute('class')).toBe('unread');
+      await thread.getByText('1 unread').waitFor();
+      await thread.getByText(`About Noor Inbox${suffix}`).waitFor();
+      await b.page.screenshot({ path: screenshotPath('inbox'), fullPage: true });
+      await thread.getByRole('link', { name: 'Potassium follow-up' }).click();
+      await b.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: 'Message from Demo Physician' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
+      await navB.getByRole('link', { name: 'Inbox', exact: true }).waitFor(); // opened: read, the count drops
+      const { messageThreads } = await platform.graphql<{ messageThreads: { unreadCount: number } }>(await platform.tokenOf(doctorB.email), '{ messageThreads(first: 1) { unreadCount } }');
+      expect(messageThreads.unreadCount).toBe(0);
+
+      await b.page.getByLabel('Reply').fill('Repeating it at noon.');
+      await b.page.getByRole('button', { name: 'Send' }).click();
+      await b.page.getByRole('article', { name: 'Message from You' }).getByText('Repeating it at noon.').waitFor();
+    } finally {
+      await a.context.close();
+      await b.context.close();
     }
   });
 });

@@ -3,12 +3,16 @@ import type { UserRole } from './gql/graphql';
 export interface NavItem {
   to: string;
   label: string;
+  /** The inbox entry shows the unread count (web/src/inbox/InboxNavLink.tsx). */
+  unread?: 'inbox';
 }
+
+const INBOX: NavItem = { to: '/inbox', label: 'Inbox', unread: 'inbox' };
 
 /** Where each role lands and what it may open: the screens follow the API's access rules. */
 export const ROLE_NAV: Record<UserRole, NavItem[]> = {
-  PHYSICIAN: [{ to: '/care', label: 'Worklist & search' }],
-  NURSE: [{ to: '/care', label: 'Worklist & search' }],
+  PHYSICIAN: [{ to: '/care', label: 'Worklist & search' }, INBOX],
+  NURSE: [{ to: '/care', label: 'Worklist & search' }, INBOX],
   BILLING: [
     { to: '/billing', label: 'Claims' },
     { to: '/billing/dashboard', label: 'Dashboard' },
@@ -32,12 +36,13 @@ export const ROLE_LABEL: Record<UserRole, string> = {
   COMPLIANCE: 'Compliance officer',
 };
 
-export type Area = 'care' | 'billing' | 'portal';
+export type Area = 'care' | 'billing' | 'portal' | 'inbox';
 
 export const AREA_ROLES: Record<Area, UserRole[]> = {
   care: ['PHYSICIAN', 'NURSE'],
   billing: ['BILLING'],
   portal: ['PATIENT'],
+  inbox: ['PHYSICIAN', 'NURSE'],
 };
 
 export function homeOf(role: UserRole): string {

@@ -5,19 +5,21 @@ import { benchGatewayVsDirect } from './gateway-vs-direct';
 import { benchLive, liveTable } from './live';
 import { postGraphql } from './measure';
 import { startBenchPlatform, type BenchPlatform } from './platform-process';
+import { benchWeb, webTable } from './web';
 
 /**
  * `npm run bench`: starts the platform as `npm start` does on a throwaway database with generated
  * demo data, measures, and prints a Markdown report (date, machine) to paste into BENCHMARKS.md.
  * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement;
- * BENCH_ONLY (a comma list of gateway, chart, billing, live; default all) picks what runs;
+ * BENCH_ONLY (a comma list of gateway, chart, billing, live, web; default all) picks what runs;
  * BENCH_LIVE_SOCKETS (default 1,100,1000), BENCH_LIVE_COMMENTS (default 100) and BENCH_LIVE_RECEIVERS
- * (client processes, default 4) size the live bench.
+ * (client processes, default 4) size the live bench; BENCH_WEB_RUNS (chart loads, default 20) and
+ * BENCH_WEB_COMMENTS (default 30) the web bench (chromium at CHROMIUM_PATH, default /usr/bin/chromium).
  */
 async function main(): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing,live').split(',').map((name) => name.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing,live,web').split(',').map((name) => name.trim()));
   const startedAt = new Date();
   process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
   const platform = await startBenchPlatform({ demoPatients: patients });
@@ -25,9 +27,10 @@ async function main(): Promise<void> {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     process.stdout.write(`### ${startedAt.toISOString().slice(0, 10)} — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}\n\n`);
     if (only.has('gateway')) await benchGateway(platform, patients, seconds);
-    if (only.has('chart')) {
+    // the largest fixture patient, for the chart and the web benches (imported once)
+    const fixture = only.has('chart') || only.has('web') ? await importChartFixture(platform) : undefined;
+    if (fixture && only.has('chart')) {
       process.stderr.write(`bench: the full chart of the largest fixture patient vs the SQL floor...\n`);
-      const fixture = await importChartFixture(platform);
       const chartRows = await benchChart(platform, fixture, { durationMs: seconds * 1000, warmupMs: 2000 });
       process.stdout.write(`${chartTable(`Full chart of the largest Synthea fixture patient through the gateway, as a physician of their organization, vs the SQL floor (${SQL_FLOOR.length} plain statements, one per table, same rows); ${patients} generated patients besides.`, chartRows)}\n`);
     }
@@ -41,6 +44,11 @@ async function main(): Promise<void> {
       const sizes = (process.env.BENCH_LIVE_SOCKETS ?? '1,100,1000').split(',').map(Number);
       const report = await benchLive(platform, { sizes, comments: Number(process.env.BENCH_LIVE_COMMENTS ?? 100), seconds, receiverProcesses: Number(process.env.BENCH_LIVE_RECEIVERS ?? 4) });
       process.stdout.write(`${liveTable(report)}\n`);
+    }
+    if (fixture && only.has('web')) {
+      process.stderr.write(`bench: the web client in chromium...\n`);
+      const report = await benchWeb(platform, fixture, { runs: Number(process.env.BENCH_WEB_RUNS ?? 20), comments: Number(process.env.BENCH_WEB_COMMENTS ?? 30) });
+      process.stdout.write(`${webTable(report)}\n`);
     }
   } finally {
     await platform.stop();

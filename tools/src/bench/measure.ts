@@ -10,7 +10,8 @@ export interface LoadResult {
   requestsPerSecond: number;
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The nearest-rank percentile `p` (0-100) of ascending `sorted` values (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)];

@@ -1,6 +1,4 @@
-import { ApolloProvider, type ApolloClient } from '@apollo/client';
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { createApolloClient } from '../apollo';
 import { watchIdle } from './idle';
 import { Session, type SignOutReason } from './session';
 
@@ -26,7 +24,6 @@ export function useAuth(): AuthContextValue {
 
 export function AuthProvider({ children, session: given }: { children: ReactNode; session?: Session }) {
   const session = useMemo(() => given ?? new Session(window.sessionStorage), [given]);
-  const client: ApolloClient<unknown> = useMemo(() => createApolloClient(session), [session]);
   const [restoring, setRestoring] = useState(true);
   const [idleWarning, setIdleWarning] = useState(false);
   const signedIn = useSyncExternalStore((listener) => session.subscribe(listener), () => session.signedIn);
@@ -36,12 +33,9 @@ export function AuthProvider({ children, session: given }: { children: ReactNode
   }, [session]);
 
   useEffect(() => {
-    if (signedIn) return undefined;
-    // nothing of a patient stays in memory after sign-out
-    void client.clearStore();
-    setIdleWarning(false);
-    return undefined;
-  }, [signedIn, client]);
+    // signing out unmounts the signed-in shell and its Apollo client (SignedIn.tsx): no record stays in memory
+    if (!signedIn) setIdleWarning(false);
+  }, [signedIn]);
 
   useEffect(() => {
     if (!signedIn) return undefined;
@@ -63,7 +57,7 @@ export function AuthProvider({ children, session: given }: { children: ReactNode
   };
   return (
     <AuthContext.Provider value={value}>
-      <ApolloProvider client={client}>{children}</ApolloProvider>
+      {children}
     </AuthContext.Provider>
   );
 }

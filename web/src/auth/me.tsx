@@ -24,7 +24,7 @@ const ME = graphql(`
   }
 `);
 
-const ORGANIZATION_NAME = graphql(`
+export const ORGANIZATION_NAME = graphql(`
   query OrganizationName($id: ID!) {
     organization(id: $id) {
       id

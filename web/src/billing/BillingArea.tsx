@@ -1,7 +1,10 @@
+import { lazy } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import { ClaimDetailPage } from './ClaimDetailPage';
 import { ClaimsPage } from './ClaimsPage';
-import { DashboardPage } from './DashboardPage';
+
+// the dashboard's charts (recharts) load only when the dashboard opens
+const DashboardPage = lazy(() => import('./DashboardPage').then((module) => ({ default: module.DashboardPage })));
 
 export default function BillingArea() {
   return (

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { CommentPanel, type AnchorChoice } from '../comments/CommentPanel';
-import { useGraphqlCommentFeed } from '../comments/graphql-feed';
+import { useLiveCommentFeed } from '../comments/live-feed';
 import { graphql } from '../gql';
 import type { ChartHeaderQuery } from '../gql/graphql';
 import { describeProblem } from '../ui/errors';
@@ -171,7 +171,7 @@ const SECTIONS = [
 ] as const;
 
 function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void }) {
-  const feed = useGraphqlCommentFeed(patient.id);
+  const feed = useLiveCommentFeed(patient.id);
   const [anchor, setAnchor] = useState<AnchorChoice | null>(null);
   const [anchorLabels, setAnchorLabels] = useState<Record<string, string>>({});
   const pin = (choice: AnchorChoice) => {
@@ -207,7 +207,11 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
         feed={feed}
         anchor={anchor}
         onClearAnchor={() => setAnchor(null)}
-        describeAnchor={(a) => (a ? (anchorLabels[a.id] ?? `a ${a.type.toLowerCase().replace(/_/g, ' ')}`) : '')}
+        describeAnchor={(a) => {
+          if (!a) return '';
+          const kind = a.type.toLowerCase().replace(/_/g, ' ');
+          return anchorLabels[a.id] ?? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+        }}
       />
     </div>
   );

@@ -1,9 +1,14 @@
 import { useQuery } from '@apollo/client';
+import { lazy, Suspense } from 'react';
 import type { AnchorChoice } from '../comments/CommentPanel';
 import { graphql } from '../gql';
 import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
-import { Empty, QueryState, Section } from '../ui/states';
-import { TrendPlot, type TrendLine } from './TrendPlot';
+import { Empty, Loading, QueryState, Section } from '../ui/states';
+import { loadTrendPlot } from './load-trend-plot';
+import type { TrendLine } from './TrendPlot';
+
+// recharts only where a plot is drawn (load-trend-plot.ts)
+const TrendPlot = lazy(() => loadTrendPlot().then((module) => ({ default: module.TrendPlot })));
 
 /** LOINC codes of the trend plots. */
 export const TREND_CODES = { bloodPressure: '85354-9', weight: '29463-7', bmi: '39156-5', hba1c: '4548-4' } as const;
@@ -469,12 +474,14 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
     <Section title="Results & vitals" id="results">
       <QueryState {...trends} data={trends.data?.patient} what="trends" retry={() => void trends.refetch()}>
         {(patient) => (
-          <div className="trends">
-            <TrendPlot title="Blood pressure" points={patient.bloodPressure ?? []} lines={BP_LINES} onComment={commentOn('Blood pressure')} />
-            <TrendPlot title="Weight" points={patient.weight ?? []} lines={VALUE_LINE('Weight')} onComment={commentOn('Weight')} />
-            <TrendPlot title="BMI" points={patient.bmi ?? []} lines={VALUE_LINE('BMI')} onComment={commentOn('BMI')} />
-            <TrendPlot title="HbA1c" points={patient.hba1c ?? []} lines={VALUE_LINE('HbA1c')} onComment={commentOn('HbA1c')} />
-          </div>
+          <Suspense fallback={<Loading what="the trend plots" />}>
+            <div className="trends">
+              <TrendPlot title="Blood pressure" points={patient.bloodPressure ?? []} lines={BP_LINES} onComment={commentOn('Blood pressure')} />
+              <TrendPlot title="Weight" points={patient.weight ?? []} lines={VALUE_LINE('Weight')} onComment={commentOn('Weight')} />
+              <TrendPlot title="BMI" points={patient.bmi ?? []} lines={VALUE_LINE('BMI')} onComment={commentOn('BMI')} />
+              <TrendPlot title="HbA1c" points={patient.hba1c ?? []} lines={VALUE_LINE('HbA1c')} onComment={commentOn('HbA1c')} />
+            </div>
+          </Suspense>
         )}
       </QueryState>
       <QueryState {...results} data={results.data?.patient} what="results" retry={() => void results.refetch()}>

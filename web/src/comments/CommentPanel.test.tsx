@@ -3,8 +3,8 @@
  */
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { useState } from 'react';
-import { CommentPanel, type AnchorChoice } from './CommentPanel';
-import type { CommentFeed, CommentView, NewComment } from './feed';
+import { CommentPanel, mentionHandle, type AnchorChoice } from './CommentPanel';
+import { REMOVED_NOTICE, type CommentFeed, type CommentView, type MentionOption, type NewComment } from './feed';
 
 const at = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -14,7 +14,12 @@ const existing: CommentView[] = [
   { id: 'c3', body: 'Repeat this one next visit.', createdAt: at(3), authorName: 'Ana Lopez', parentId: null, anchor: { type: 'OBSERVATION', id: 'obs-1' } },
 ];
 
-/** The panel's data source, in memory: what the GraphQL and socket feeds provide. */
+const colleagues: MentionOption[] = [
+  { practitionerId: 'p-okafor', name: 'Omar Okafor', organizationName: 'Northfield University Hospital' },
+  { practitionerId: 'p-ruiz', name: 'Ana María Ruiz', organizationName: 'Bayview Regional Hospital' },
+];
+
+/** The panel's data source, in memory: what the live feed provides. */
 function Harness({ initial = existing, anchor = null, overrides = {}, added = [] as NewComment[], failWith }: {
   initial?: CommentView[];
   anchor?: AnchorChoice | null;
@@ -27,7 +32,7 @@ function Harness({ initial = existing, anchor = null, overrides = {}, added = []
   const feed: CommentFeed = {
     status: 'ready',
     comments,
-    live: false,
+    connection: 'online',
     viewers: [],
     typing: [],
     add: async (comment) => {
@@ -36,6 +41,7 @@ function Harness({ initial = existing, anchor = null, overrides = {}, added = []
       setComments((list) => [...list, { id: `n${list.length}`, body: comment.body, createdAt: at(30), authorName: 'Me', parentId: comment.parentId ?? null, anchor: comment.anchor ?? null }]);
     },
     setTyping: () => undefined,
+    findMentions: async (query) => colleagues.filter((c) => query.split(' ').every((word) => c.name.toLowerCase().split(' ').some((part) => part.startsWith(word.toLowerCase())))),
     reload: () => undefined,
     ...overrides,
   };
@@ -99,23 +105,96 @@ describe('CommentPanel', () => {
     expect((box as HTMLTextAreaElement).value).toBe('Still here?');
   });
 
-  it('with a live feed, shows who is viewing and who is typing, and reports own typing', () => {
+  it('shows who else is viewing, with their organization, and who is typing, both announced politely; reports own typing', () => {
     const setTyping = jest.fn();
-    render(
+    const { rerender } = render(
       <Harness
         overrides={{
-          live: true,
           viewers: [{ userId: 'u2', name: 'Omar Okafor', organizationName: 'Northfield University Hospital' }],
-          typing: ['Omar Okafor'],
+          typing: ['Omar Okafor (Northfield University Hospital)'],
           setTyping,
         }}
       />,
     );
-    expect(screen.getByText('Viewing now: Omar Okafor (Northfield University Hospital)')).toBeTruthy();
-    expect(screen.getByText('Omar Okafor is typing…')).toBeTruthy();
-    expect(screen.queryByRole('button', { name: 'Refresh' })).toBeNull();
+    const presence = screen.getByText('Viewing now: Omar Okafor (Northfield University Hospital)');
+    expect(presence.closest('[aria-live="polite"]')).not.toBeNull();
+    const typing = screen.getByText('Omar Okafor (Northfield University Hospital) is typing…');
+    expect(typing.getAttribute('aria-live')).toBe('polite');
     fireEvent.change(screen.getByRole('textbox', { name: /New comment/ }), { target: { value: 'x' } });
     expect(setTyping).toHaveBeenLastCalledWith(true);
+
+    rerender(<Harness overrides={{ viewers: [], typing: ['Omar Okafor', 'Ana Ruiz'] }} />);
+    expect(screen.getByText('No one else has this chart open.')).toBeTruthy();
+    expect(screen.getByText('Omar Okafor, Ana Ruiz are typing…')).toBeTruthy();
+    rerender(<Harness overrides={{ connection: 'offline', viewers: [{ userId: 'u2', name: 'Omar Okafor', organizationName: null }] }} />);
+    expect(screen.queryByText(/Viewing now/)).toBeNull();
+    expect(screen.getByText(/^Reconnecting: new comments/)).toBeTruthy();
+  });
+
+  it('offers colleagues to @mention from the keyboard: arrows move, Enter picks, the mention is sent with the comment', async () => {
+    const added: NewComment[] = [];
+    const findMentions = jest.fn(async (query: string) => (query === 'o' || query === 'a' ? colleagues : []));
+    render(<Harness initial={[]} added={added} overrides={{ findMentions }} />);
+    const box = screen.getByRole('textbox', { name: 'New comment (use @name to mention)' }) as HTMLTextAreaElement;
+    expect(box.getAttribute('aria-autocomplete')).toBe('list');
+    fireEvent.change(box, { target: { value: 'Please review @o' } });
+    const list = await screen.findByRole('listbox', { name: 'Colleagues to mention' });
+    expect(findMentions).toHaveBeenLastCalledWith('o');
+    const options = within(list).getAllByRole('option');
+    expect(options.map((option) => option.textContent)).toEqual(['Omar Okafor (Northfield University Hospital)', 'Ana María Ruiz (Bayview Regional Hospital)']);
+    expect(box.getAttribute('aria-controls')).toBe(list.id);
+    expect(box.getAttribute('aria-activedescendant')).toBe(options[0].id);
+    expect(options[0].getAttribute('aria-selected')).toBe('true');
+
+    fireEvent.keyDown(box, { key: 'ArrowDown' });
+    expect(box.getAttribute('aria-activedescendant')).toBe(within(list).getAllByRole('option')[1].id);
+    fireEvent.keyDown(box, { key: 'ArrowDown' }); // wraps around
+    fireEvent.keyDown(box, { key: 'ArrowUp' });
+    expect(within(list).getAllByRole('option')[1].getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(box.value).toBe('Please review @Ana.María.Ruiz ');
+    expect(screen.queryByRole('listbox')).toBeNull();
+    expect(box.hasAttribute('aria-activedescendant')).toBe(false);
+
+    fireEvent.change(box, { target: { value: 'Please review @Ana.María.Ruiz and @o' } });
+    await screen.findByRole('listbox');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(box.value).toBe('Please review @Ana.María.Ruiz and @Omar.Okafor ');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Post comment' })));
+    expect(added).toEqual([{ body: 'Please review @Ana.María.Ruiz and @Omar.Okafor', parentId: undefined, anchor: undefined, mentions: ['p-ruiz', 'p-okafor'] }]);
+    const posted = threads().getAllByRole('article')[0];
+    expect(within(posted).getAllByText(/^@/).map((mark) => [mark.tagName, mark.textContent])).toEqual([['MARK', '@Ana.María.Ruiz'], ['MARK', '@Omar.Okafor']]);
+  });
+
+  it('closes the list with Escape, sends no mention whose name was removed, and says when no one matches', async () => {
+    const added: NewComment[] = [];
+    render(<Harness initial={[]} added={added} />);
+    const box = screen.getByRole('textbox', { name: /New comment/ }) as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: '@om' } });
+    await screen.findByRole('listbox');
+    fireEvent.keyDown(box, { key: 'Escape' });
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.change(box, { target: { value: '@oma' } }); // the same @: stays closed
+    await act(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.keyDown(box, { key: 'Enter' }); // no list: Enter is the textarea's own
+    expect(box.value).toBe('@oma');
+
+    fireEvent.change(box, { target: { value: 'ask @om' } });
+    await screen.findByRole('listbox');
+    fireEvent.keyDown(box, { key: 'Tab' });
+    expect(box.value).toBe(`ask ${mentionHandle('Omar Okafor')} `);
+    fireEvent.change(box, { target: { value: 'ask him instead, @zz' } });
+    expect(await screen.findByText('No colleague named “zz” can see this chart.')).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Post comment' })));
+    expect(added).toEqual([{ body: 'ask him instead, @zz', parentId: undefined, anchor: undefined }]);
+  });
+
+  it('when access to the chart ends, hides its comments and says why', () => {
+    render(<Harness overrides={{ status: 'removed', comments: [] }} />);
+    expect(screen.getByRole('alert').textContent).toBe(REMOVED_NOTICE);
+    expect(screen.queryByRole('textbox')).toBeNull();
+    expect(screen.queryByRole('list', { name: 'Comment threads' })).toBeNull();
   });
 
   it('shows loading and error states, with a retry', () => {

@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type RefObject, type SyntheticEvent } from 'react';
 import { describeProblem } from '../ui/errors';
 import { formatDateTime } from '../ui/format';
 import { ErrorState, Loading } from '../ui/states';
-import type { CommentAnchor, CommentFeed, CommentView } from './feed';
+import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView, type MentionOption } from './feed';
 
 /** A pending anchor: the record a new comment will be pinned to, with words for it. */
 export interface AnchorChoice extends CommentAnchor {
@@ -10,7 +10,12 @@ export interface AnchorChoice extends CommentAnchor {
 }
 
 const MAX_BODY = 5000;
+const MAX_MENTIONS = 20;
 const TYPING_IDLE_MS = 3000;
+const MENTION_DEBOUNCE_MS = 150;
+const MENTION_OPTIONS = 8;
+/** `@` at the start or after a space, then the name typed so far, right before the caret. */
+const MENTION_QUERY = /(^|\s)@([\p{L}\p{N}._'-]{1,40})$/u;
 
 /** Renders @mentions as highlighted names; the rest stays plain text (never HTML). */
 export function withMentions(body: string): ReactNode[] {
@@ -25,6 +30,165 @@ export function withMentions(body: string): ReactNode[] {
   );
 }
 
+/** How a chosen colleague is written in the text: "Ana María Ruiz" → "@Ana.María.Ruiz" (one word, so it stays highlighted). */
+export function mentionHandle(name: string): string {
+  return `@${name.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join('.')}`;
+}
+
+/** The practitioners of `chosen` whose handle is still in `body` (at most MAX_MENTIONS). */
+function mentionedIn(body: string, chosen: readonly MentionOption[]): string[] {
+  const handles = new Set(body.match(/@[\p{L}\p{N}._-]+/gu)?.map((handle) => handle.replace(/[._-]+$/, '')) ?? []);
+  return [...new Set(chosen.filter((option) => handles.has(mentionHandle(option.name))).map((option) => option.practitionerId))].slice(0, MAX_MENTIONS);
+}
+
+interface MentionQuery {
+  /** Where the `@` is. */
+  start: number;
+  /** Where the caret is (the query ends there). */
+  end: number;
+  text: string;
+}
+
+function mentionQueryAt(value: string, caret: number): MentionQuery | null {
+  const match = MENTION_QUERY.exec(value.slice(0, caret));
+  return match ? { start: caret - match[2].length - 1, end: caret, text: match[2] } : null;
+}
+
+/**
+ * @mention autocomplete for a textarea: typing `@` and a letter or more offers colleagues who may
+ * see the chart; ArrowDown/ArrowUp move through them, Enter or Tab picks one, Escape closes the
+ * list. The textarea keeps its textbox role (HTML allows no other on a textarea) and points at
+ * the listbox and its active option (aria-controls, aria-activedescendant).
+ */
+function useMentionAutocomplete(feed: CommentFeed, body: string, setBody: (value: string) => void, textarea: RefObject<HTMLTextAreaElement | null>) {
+  const listboxId = useId();
+  const [query, setQuery] = useState<MentionQuery | null>(null);
+  const [options, setOptions] = useState<readonly MentionOption[] | null>(null);
+  const [active, setActive] = useState(0);
+  const [chosen, setChosen] = useState<MentionOption[]>([]);
+  /** The `@` whose list was dismissed with Escape: stays closed until another `@` is typed. */
+  const dismissedAt = useRef<number | null>(null);
+  const caretAfter = useRef<number | null>(null);
+  // the feed object changes on every update (someone typing): the search waits for the text only
+  const findMentions = useRef(feed.findMentions);
+  findMentions.current = feed.findMentions;
+  const queryText = query?.text;
+
+  useEffect(() => {
+    if (!queryText) return undefined;
+    let current = true;
+    const timer = setTimeout(() => {
+      findMentions.current(queryText.replace(/[._]+/g, ' ')).then(
+        (found) => {
+          if (!current) return;
+          setOptions(found.slice(0, MENTION_OPTIONS));
+          setActive(0);
+        },
+        () => current && setOptions(null),
+      );
+    }, MENTION_DEBOUNCE_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [queryText]);
+
+  // after a pick, the caret goes right after the inserted name
+  useEffect(() => {
+    if (caretAfter.current === null || !textarea.current) return;
+    textarea.current.setSelectionRange(caretAfter.current, caretAfter.current);
+    caretAfter.current = null;
+  }, [body, textarea]);
+
+  const close = () => {
+    setQuery(null);
+    setOptions(null);
+  };
+
+  /** After each edit or caret move: is the caret in an @name? */
+  const track = (value: string, caret: number) => {
+    const next = mentionQueryAt(value, caret);
+    if (!next || next.start === dismissedAt.current) return close();
+    dismissedAt.current = null;
+    setQuery(next);
+    if (next.text !== query?.text) setOptions(null);
+  };
+
+  const pick = (option: MentionOption) => {
+    if (!query) return;
+    const inserted = `${mentionHandle(option.name)} `;
+    caretAfter.current = query.start + inserted.length;
+    setBody(body.slice(0, query.start) + inserted + body.slice(query.end));
+    setChosen((list) => (list.some((o) => o.practitionerId === option.practitionerId) ? list : [...list, option]));
+    close();
+  };
+
+  const open = Boolean(query && options?.length);
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (!query || !options) return;
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      dismissedAt.current = query.start;
+      return close();
+    }
+    if (!options.length) return;
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const step = event.key === 'ArrowDown' ? 1 : -1;
+      setActive((index) => (index + step + options.length) % options.length);
+    } else if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
+      event.preventDefault();
+      pick(options[active]);
+    }
+  };
+
+  const optionId = (index: number) => `${listboxId}-option-${index}`;
+  const inputProps = {
+    'aria-autocomplete': 'list' as const,
+    'aria-controls': open ? listboxId : undefined,
+    'aria-activedescendant': open ? optionId(active) : undefined,
+    onKeyDown,
+    onSelect: (event: SyntheticEvent<HTMLTextAreaElement>) => track(event.currentTarget.value, event.currentTarget.selectionStart ?? event.currentTarget.value.length),
+    onBlur: close,
+  };
+  const list = !query || !options ? null : options.length ? (
+    <ul id={listboxId} role="listbox" aria-label="Colleagues to mention" className="mention-options">
+      {options.map((option, index) => (
+        <li
+          key={option.practitionerId}
+          id={optionId(index)}
+          role="option"
+          aria-selected={index === active}
+          className={index === active ? 'active' : undefined}
+          // mousedown, not click: the textarea keeps the focus
+          onMouseDown={(event) => {
+            event.preventDefault();
+            pick(option);
+          }}
+        >
+          {option.name}
+          {option.organizationName ? <span className="muted"> ({option.organizationName})</span> : null}
+        </li>
+      ))}
+    </ul>
+  ) : (
+    <p className="mention-none">No colleague named “{query.text}” can see this chart.</p>
+  );
+  const announcement = open ? `${options!.length} ${options!.length === 1 ? 'colleague' : 'colleagues'} to mention: up and down arrows to choose, Enter to pick, Escape to close.` : '';
+  return {
+    inputProps,
+    track,
+    list,
+    announcement,
+    mentions: () => mentionedIn(body, chosen),
+    reset: () => {
+      setChosen([]);
+      close();
+    },
+  };
+}
+
 function CommentForm({ feed, anchor, parentId, onDone, label }: {
   feed: CommentFeed;
   anchor?: AnchorChoice | null;
@@ -35,11 +199,14 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
   const [body, setBody] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const textarea = useRef<HTMLTextAreaElement>(null);
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const mentions = useMentionAutocomplete(feed, body, setBody, textarea);
   useEffect(() => () => clearTimeout(typingTimer.current), []);
 
-  const onChange = (value: string) => {
+  const onChange = (value: string, caret: number) => {
     setBody(value);
+    mentions.track(value, caret);
     feed.setTyping(value.length > 0);
     clearTimeout(typingTimer.current);
     typingTimer.current = setTimeout(() => feed.setTyping(false), TYPING_IDLE_MS);
@@ -52,8 +219,11 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
     setBusy(true);
     setError(undefined);
     try {
-      await feed.add({ body: text, parentId, anchor: anchor ? { type: anchor.type, id: anchor.id } : undefined });
+      const mentioned = mentions.mentions();
+      await feed.add({ body: text, parentId, anchor: anchor ? { type: anchor.type, id: anchor.id } : undefined, ...(mentioned.length ? { mentions: mentioned } : {}) });
       setBody('');
+      mentions.reset();
+      clearTimeout(typingTimer.current);
       feed.setTyping(false);
       onDone?.();
     } catch (failure) {
@@ -66,8 +236,20 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
     <form className="comment-form" onSubmit={submit}>
       <label>
         {label}
-        <textarea value={body} onChange={(e) => onChange(e.target.value)} rows={parentId ? 2 : 3} maxLength={MAX_BODY} aria-invalid={error ? true : undefined} />
+        <textarea
+          ref={textarea}
+          value={body}
+          onChange={(e) => onChange(e.target.value, e.target.selectionStart ?? e.target.value.length)}
+          rows={parentId ? 2 : 3}
+          maxLength={MAX_BODY}
+          aria-invalid={error ? true : undefined}
+          {...mentions.inputProps}
+        />
       </label>
+      {mentions.list}
+      <p className="visually-hidden" aria-live="polite">
+        {mentions.announcement}
+      </p>
       {error ? (
         <p className="field-error" role="alert">
           {error}
@@ -87,6 +269,15 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
   );
 }
 
+function CommentHeader({ comment }: { comment: CommentView }) {
+  return (
+    <header>
+      <strong>{comment.authorName ?? 'A clinician'}</strong> <time dateTime={comment.createdAt}>{formatDateTime(comment.createdAt)}</time>
+      {comment.editedAt ? <span className="muted"> (edited)</span> : null}
+    </header>
+  );
+}
+
 function CommentItem({ comment, replies, feed, describeAnchor }: {
   comment: CommentView;
   replies: CommentView[];
@@ -97,18 +288,14 @@ function CommentItem({ comment, replies, feed, describeAnchor }: {
   return (
     <li className="comment">
       <article aria-label={`Comment by ${comment.authorName ?? 'a clinician'}`}>
-        <header>
-          <strong>{comment.authorName ?? 'A clinician'}</strong> <time dateTime={comment.createdAt}>{formatDateTime(comment.createdAt)}</time>
-        </header>
+        <CommentHeader comment={comment} />
         {comment.anchor ? <p className="comment-anchor">On {describeAnchor(comment.anchor)}</p> : null}
         <p className="comment-body">{withMentions(comment.body)}</p>
         {replies.length ? (
           <ul className="replies" aria-label="Replies">
             {replies.map((reply) => (
               <li key={reply.id} className="comment reply">
-                <header>
-                  <strong>{reply.authorName ?? 'A clinician'}</strong> <time dateTime={reply.createdAt}>{formatDateTime(reply.createdAt)}</time>
-                </header>
+                <CommentHeader comment={reply} />
                 <p className="comment-body">{withMentions(reply.body)}</p>
               </li>
             ))}
@@ -126,10 +313,20 @@ function CommentItem({ comment, replies, feed, describeAnchor }: {
   );
 }
 
+const CONNECTION_LABELS: Record<CommentFeed['connection'], string> = { connecting: 'Connecting…', online: 'Live', offline: 'Reconnecting…' };
+
+/** Who else has the chart open, or why that is not known right now. */
+function Presence({ feed }: { feed: CommentFeed }) {
+  if (feed.connection === 'connecting') return <p>Connecting…</p>;
+  if (feed.connection === 'offline') return <p>Reconnecting: new comments and who is viewing show once the connection is back.</p>;
+  if (!feed.viewers.length) return <p>No one else has this chart open.</p>;
+  return <p>Viewing now: {feed.viewers.map((viewer) => `${viewer.name}${viewer.organizationName ? ` (${viewer.organizationName})` : ''}`).join(', ')}</p>;
+}
+
 /**
- * Comments beside the chart: threads (one level of replies), comments pinned to a record (start
- * one from the record's "Comment" button), @mentions, and, with a live feed, who else is viewing
- * and typing.
+ * Comments beside the chart, live: threads (one level of replies), comments pinned to a record
+ * (start one from the record's "Comment" button), @mentions with autocomplete, who else is viewing
+ * the chart and who is typing (announced politely to screen readers).
  */
 export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a) => (a ? a.type.toLowerCase().replace(/_/g, ' ') : '') }: {
   feed: CommentFeed;
@@ -139,30 +336,25 @@ export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a)
 }) {
   const roots = feed.comments.filter((comment) => !comment.parentId || !feed.comments.some((c) => c.id === comment.parentId));
   const repliesOf = (id: string) => feed.comments.filter((comment) => comment.parentId === id);
+  if (feed.status === 'removed') {
+    return (
+      <aside className="comment-panel card" aria-labelledby="comments-heading">
+        <h2 id="comments-heading">Comments</h2>
+        <p className="state state-error" role="alert">
+          {REMOVED_NOTICE}
+        </p>
+      </aside>
+    );
+  }
   return (
     <aside className="comment-panel card" aria-labelledby="comments-heading">
       <div className="card-head">
         <h2 id="comments-heading">Comments</h2>
-        {!feed.live ? (
-          <button type="button" onClick={feed.reload}>
-            Refresh
-          </button>
-        ) : null}
+        <span className={`live-state live-${feed.connection}`}>{CONNECTION_LABELS[feed.connection]}</span>
       </div>
-      {feed.live ? (
-        <div className="presence" aria-live="polite">
-          {feed.viewers.length ? (
-            <p>
-              Viewing now:{' '}
-              {feed.viewers.map((viewer) => `${viewer.name}${viewer.organizationName ? ` (${viewer.organizationName})` : ''}`).join(', ')}
-            </p>
-          ) : (
-            <p>No one else has this chart open.</p>
-          )}
-        </div>
-      ) : (
-        <p className="muted">Comments from other care teams appear when you refresh.</p>
-      )}
+      <div className="presence" aria-live="polite">
+        <Presence feed={feed} />
+      </div>
       {anchor ? (
         <p className="anchor-choice">
           New comment on <strong>{anchor.label}</strong>{' '}

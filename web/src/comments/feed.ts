@@ -1,10 +1,13 @@
 import type { ChartAnchorType } from '../gql/graphql';
 
 /**
- * The comment panel's data source. The GraphQL feed (graphql-feed.ts) loads and adds comments over
- * /graphql; the live Socket.IO feed (issue 6) implements the same interface and adds presence and
- * typing, so the panel does not change when it lands.
+ * The comment panel's data source. The chart page gives it the live feed (live-feed.ts: comments,
+ * presence and typing over Socket.IO, the first load and the @mention directory over GraphQL);
+ * component tests give it one in memory.
  */
+/** What the panel says once the caller may no longer read the chart (its comments are gone from the screen). */
+export const REMOVED_NOTICE = 'You can no longer see this chart: the patient’s consent or your emergency access has ended. Its comments are hidden.';
+
 export interface CommentAnchor {
   type: ChartAnchorType;
   id: string;
@@ -14,6 +17,8 @@ export interface CommentView {
   id: string;
   body: string;
   createdAt: string;
+  /** When the text was last changed (null if never). */
+  editedAt?: string | null;
   authorName: string | null;
   parentId: string | null;
   anchor: CommentAnchor | null;
@@ -25,24 +30,36 @@ export interface Viewer {
   organizationName: string | null;
 }
 
+/** A colleague the comment may @mention (mentions name practitioners). */
+export interface MentionOption {
+  practitionerId: string;
+  name: string;
+  organizationName: string | null;
+}
+
 export interface NewComment {
   body: string;
   parentId?: string;
   anchor?: CommentAnchor;
+  /** Practitioner ids of the colleagues @mentioned; they are notified. */
+  mentions?: string[];
 }
 
 export interface CommentFeed {
-  status: 'loading' | 'ready' | 'error';
+  /** `removed`: the caller may no longer read this chart (consent revoked, break-glass over): nothing is shown. */
+  status: 'loading' | 'ready' | 'error' | 'removed';
   error?: Error;
   comments: readonly CommentView[];
-  /** True when comments, presence and typing arrive as they happen. */
-  live: boolean;
-  /** Others who have this chart open now (live feeds only). */
+  /** Whether comments, presence and typing are arriving as they happen right now. */
+  connection: 'connecting' | 'online' | 'offline';
+  /** Others who have this chart open now. */
   viewers: readonly Viewer[];
-  /** Names of others typing a comment now (live feeds only). */
+  /** Names of others typing a comment now. */
   typing: readonly string[];
   /** Resolves once stored; rejects with the reason (an Error whose message can be shown). */
   add(comment: NewComment): Promise<void>;
   setTyping(typing: boolean): void;
+  /** Colleagues to @mention whose name matches `query` (each word a prefix of a word of the name). */
+  findMentions(query: string): Promise<readonly MentionOption[]>;
   reload(): void;
 }

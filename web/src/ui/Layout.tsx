@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { NavLink } from 'react-router-dom';
 import { useAuth } from '../auth/AuthProvider';
 import { useMe } from '../auth/me';
+import { InboxNavLink } from '../inbox/InboxNavLink';
 import { ROLE_LABEL, ROLE_NAV } from '../roles';
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -18,9 +19,13 @@ export function Layout({ children }: { children: ReactNode }) {
           <ul>
             {ROLE_NAV[me.role].map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} end>
-                  {item.label}
-                </NavLink>
+                {item.unread === 'inbox' ? (
+                  <InboxNavLink to={item.to} label={item.label} />
+                ) : (
+                  <NavLink to={item.to} end>
+                    {item.label}
+                  </NavLink>
+                )}
               </li>
             ))}
           </ul>

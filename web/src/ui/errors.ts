@@ -16,16 +16,19 @@ const BY_CODE: Record<string, string> = {
   CONFLICT: 'Someone changed this at the same time. Reload and try again.',
 };
 
+/** An error the server named by its code (GraphQL extensions, a socket acknowledgement) in words to show; BAD_USER_INPUT keeps the server's message. */
+export function describeCode(code: string | undefined, message: string, field?: string): Problem {
+  if (code === 'BAD_USER_INPUT') return { code, field, message };
+  return { code, field, message: (code && BY_CODE[code]) ?? 'The server could not complete this request. Try again; if it keeps failing, tell support.' };
+}
+
 /** Turns an Apollo error into something to show; never the server's internals. */
 export function describeProblem(error: ApolloError | Error | undefined): Problem {
   if (!error) return { message: 'Something went wrong.' };
   const apollo = error as Partial<ApolloError>;
   const first = apollo.graphQLErrors?.[0];
   if (first) {
-    const code = first.extensions?.code as string | undefined;
-    const field = first.extensions?.field as string | undefined;
-    if (code === 'BAD_USER_INPUT') return { code, field, message: first.message };
-    return { code, field, message: (code && BY_CODE[code]) ?? 'The server could not complete this request. Try again; if it keeps failing, tell support.' };
+    return describeCode(first.extensions?.code as string | undefined, first.message, first.extensions?.field as string | undefined);
   }
   const status = (apollo.networkError as { statusCode?: number } | null | undefined)?.statusCode;
   if (status === 401) return { code: 'UNAUTHENTICATED', message: BY_CODE.UNAUTHENTICATED };

@@ -1,0 +1,480 @@
+import type { Socket } from 'socket.io-client';
+import { describeCode } from '../ui/errors';
+import { humanize } from '../ui/format';
+import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView, type NewComment, type Viewer } from './feed';
+
+/*
+ * One chart's comments over the messaging service's Socket.IO endpoint (README "Live collaboration"),
+ * without React: live-feed.ts wraps it in a hook; test/web/live-comments.test.ts runs it against
+ * the real servers. The protocol, as the server intends it:
+ *
+ * - the first visit loads the newest comments over GraphQL, then joins the chart with
+ *   `lastCommentId` (or `lastSeq: 0` on an empty chart), so what was written in between is replayed;
+ * - every later (re)join passes the highest `seq` applied, so nothing is lost across reconnects; a
+ *   comment is kept by id and version, so nothing shows twice (a replay, the live event and the
+ *   write's own acknowledgement may all carry it), and a deletion is final;
+ * - the access token travels in the `access_token` query parameter (a browser WebSocket has no
+ *   headers); each connection attempt takes a valid one from the session, and a refused one is
+ *   refreshed once. `auth:expired` reconnects with a fresh token; `auth:revoked` ends the session.
+ */
+
+/** A comment as the socket sends it (and as the first GraphQL load is mapped to). */
+export interface LiveComment {
+  id: string;
+  parentId: string | null;
+  anchor: CommentAnchor | null;
+  /** null once deleted. */
+  body: string | null;
+  version: number;
+  /** displayName and organizationName come with the first load (GraphQL), not with socket events. */
+  author: { userId: string; role: string | null; organizationId: string | null; displayName?: string | null; organizationName?: string | null } | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+interface CommentEvent {
+  event: 'comment:created' | 'comment:edited' | 'comment:deleted';
+  seq: number;
+  patientId: string;
+  comment: LiveComment;
+}
+
+interface LiveViewer {
+  userId: string;
+  displayName: string | null;
+  role: string;
+  organizationId: string | null;
+}
+
+interface TypingEvent {
+  patientId: string;
+  userId: string;
+  displayName: string | null;
+  typing: boolean;
+}
+
+type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; field?: string } };
+
+interface Joined {
+  viewers: LiveViewer[];
+  replay: CommentEvent[];
+  replayComplete: boolean;
+}
+
+export interface LiveCommentsDeps {
+  patientId: string;
+  /** The signed-in user (left out of presence and typing; names their own comments). */
+  me: { userId: string; displayName?: string | null };
+  /** A socket.io-client socket to the gateway's /socket.io, created with autoConnect and reconnection off. */
+  openSocket(): Socket;
+  /** A valid access token (refreshed first when about to expire); undefined once signed out. */
+  token(): Promise<string | undefined>;
+  /** Exchanges the refresh token now (the server refused the access token); false when the session has ended. */
+  refreshToken(): Promise<boolean>;
+  /** The newest comments of the chart (GraphQL, deleted ones left out), any order. */
+  loadComments(): Promise<LiveComment[]>;
+  /** An organization's name (cached by the caller); null when unknown. */
+  organizationName(id: string): Promise<string | null>;
+  /** A fresh clientMessageId (a UUID). */
+  newId(): string;
+}
+
+/** What the panel shows, minus the actions (see CommentFeed). */
+export type LiveCommentsView = Pick<CommentFeed, 'status' | 'error' | 'comments' | 'connection' | 'viewers' | 'typing'>;
+
+/** How long a colleague shows as typing without hearing from them again (they repeat it every TYPING_REPEAT_MS). */
+export const TYPING_SHOWN_MS = 6000;
+const TYPING_REPEAT_MS = 2500;
+const ACK_TIMEOUT_MS = 10_000;
+const SEND_ATTEMPTS = 3;
+/** Reconnect delays: the first at once, then backing off (with jitter) up to the last. */
+const RECONNECT_DELAYS_MS = [0, 500, 1000, 2000, 5000, 10_000];
+
+/** A refusal the server acknowledged (not retried). */
+class Refused extends Error {}
+
+export class LiveComments {
+  private readonly listeners = new Set<() => void>();
+  private readonly comments = new Map<string, LiveComment>();
+  /** Display names heard of (presence, typing, the first load), by user id. */
+  private readonly names = new Map<string, string>();
+  private readonly organizations = new Map<string, string | null>();
+  private readonly typers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Names typing events came with, by user id. */
+  private readonly typerNames = new Map<string, string | null>();
+  private viewers: LiveViewer[] = [];
+  private socket: Socket | undefined;
+  private status: LiveCommentsView['status'] = 'loading';
+  private error: Error | undefined;
+  private connection: LiveCommentsView['connection'] = 'connecting';
+  private loaded = false;
+  private joined = false;
+  private lastSeq: number | undefined;
+  private lastCommentId: string | undefined;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The token of the last refused attempt: refreshed once, not on every retry. */
+  private refusedToken: string | undefined;
+  private currentToken: string | undefined;
+  private typing = false;
+  private typingSentAt = 0;
+  private closed = false;
+  private view: LiveCommentsView;
+
+  constructor(private readonly deps: LiveCommentsDeps) {
+    if (deps.me.displayName) this.names.set(deps.me.userId, deps.me.displayName);
+    this.view = this.buildView();
+  }
+
+  /** Loads the chart's comments and connects. */
+  start(): void {
+    void this.load();
+    void this.connect();
+  }
+
+  /** Leaves for good: the socket is closed (the server updates everyone's presence). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    for (const timer of this.typers.values()) clearTimeout(timer);
+    this.socket?.disconnect();
+    this.listeners.clear();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The current view; the same object until something changes. */
+  getView = (): LiveCommentsView => this.view;
+
+  /** Retry after an error: loads again when the first load failed, and reconnects when offline. */
+  reload = (): void => {
+    if (this.closed || this.status === 'removed') return;
+    if (!this.loaded) {
+      this.status = 'loading';
+      this.error = undefined;
+      this.changed();
+      void this.load();
+    }
+    if (this.socket?.connected) this.join();
+    else this.reconnectNow();
+  };
+
+  add = async (input: NewComment): Promise<void> => {
+    if (this.status === 'removed') throw new Error(REMOVED_NOTICE);
+    const payload = {
+      patientId: this.deps.patientId,
+      body: input.body,
+      ...(input.parentId ? { parentId: input.parentId } : {}),
+      ...(input.anchor ? { anchor: input.anchor } : {}),
+      ...(input.mentions?.length ? { mentions: input.mentions } : {}),
+      // the same id on every attempt: the server stores the comment once
+      clientMessageId: this.deps.newId(),
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const event = await this.ask<CommentEvent>('comment:add', payload);
+        this.upsert(event.comment);
+        this.changed();
+        return;
+      } catch (error) {
+        if (error instanceof Refused || attempt >= SEND_ATTEMPTS || this.closed) {
+          throw error instanceof Refused ? error : new Error('Your comment could not be sent: the connection to caregraph is down. Your text is kept: try again in a moment.');
+        }
+        if (!this.socket) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  };
+
+  /** Tells the others whether the user is typing (only changes, and a repeat while it goes on). */
+  setTyping = (typing: boolean): void => {
+    const now = Date.now();
+    if (typing === this.typing && (!typing || now - this.typingSentAt < TYPING_REPEAT_MS)) return;
+    this.typing = typing;
+    this.sendTyping();
+  };
+
+  private sendTyping(): void {
+    if (!this.joined || !this.socket?.connected) return;
+    this.typingSentAt = Date.now();
+    this.socket.emit('typing', { patientId: this.deps.patientId, typing: this.typing });
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const comments = await this.deps.loadComments();
+      if (this.closed) return;
+      for (const comment of comments) {
+        const author = comment.author;
+        if (author?.organizationId && author.organizationName) this.organizations.set(author.organizationId, author.organizationName);
+        this.upsert(comment);
+      }
+      const newest = [...comments].sort(byCreation).pop();
+      this.lastCommentId = newest?.id;
+      this.loaded = true;
+      if (this.status !== 'removed') this.status = 'ready';
+      this.changed();
+      this.join();
+    } catch (error) {
+      if (this.closed) return;
+      this.status = 'error';
+      this.error = error as Error;
+      this.changed();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed || this.status === 'removed') return;
+    const token = await this.deps.token().catch(() => undefined);
+    if (this.closed) return;
+    if (!token) {
+      // signed out meanwhile: the app shows the sign-in page
+      this.connection = 'offline';
+      this.changed();
+      return;
+    }
+    const socket = (this.socket ??= this.listen(this.deps.openSocket()));
+    socket.io.opts.query = { access_token: token };
+    this.currentToken = token;
+    socket.connect();
+  }
+
+  private listen(socket: Socket): Socket {
+    socket.on('connect', () => {
+      this.attempt = 0;
+      this.refusedToken = undefined;
+      this.connection = 'online';
+      this.changed();
+      this.join();
+    });
+    socket.on('connect_error', (error: Error & { description?: unknown }) => {
+      this.connection = 'offline';
+      this.changed();
+      // refused by the gateway (HTTP 401 on long-polling) or by messaging: refresh once per token
+      const refused = error.message === 'UNAUTHENTICATED' || error.description === 401;
+      if (refused && this.refusedToken !== this.currentToken) {
+        this.refusedToken = this.currentToken;
+        void this.deps.refreshToken().then((alive) => (alive ? this.scheduleReconnect() : this.sessionEnded()));
+      } else {
+        this.scheduleReconnect();
+      }
+    });
+    socket.on('disconnect', (reason: string) => {
+      this.joined = false;
+      this.connection = 'offline';
+      this.viewers = [];
+      this.clearTypers();
+      this.changed();
+      if (reason === 'io client disconnect' || this.status === 'removed') return;
+      // the server disconnected us (token expired) or the network dropped: come back with a valid token
+      this.scheduleReconnect();
+    });
+    socket.on('auth:revoked', () => {
+      // the session ended elsewhere (sign-out, a role change): refreshing fails and the app signs out
+      void this.deps.refreshToken().then((alive) => (alive ? undefined : this.sessionEnded()));
+    });
+    socket.on('comment:created', (event: CommentEvent) => this.onCommentEvent(event));
+    socket.on('comment:edited', (event: CommentEvent) => this.onCommentEvent(event));
+    socket.on('comment:deleted', (event: CommentEvent) => this.onCommentEvent(event));
+    socket.on('presence:update', ({ patientId, viewers }: { patientId: string; viewers: LiveViewer[] }) => {
+      if (this.isThisChart(patientId) && this.status !== 'removed') this.setViewers(viewers);
+    });
+    socket.on('typing', (event: TypingEvent) => this.onTyping(event));
+    socket.on('chart:removed', ({ patientId }: { patientId: string }) => {
+      if (this.isThisChart(patientId)) this.removed();
+    });
+    return socket;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.status === 'removed') return;
+    clearTimeout(this.reconnectTimer);
+    const base = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)];
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => void this.connect(), base && base / 2 + Math.random() * base);
+  }
+
+  private reconnectNow(): void {
+    this.attempt = 0;
+    this.scheduleReconnect();
+  }
+
+  private sessionEnded(): void {
+    this.status = 'error';
+    this.error = new Error('Your session has ended. Sign in again.');
+    this.connection = 'offline';
+    this.changed();
+  }
+
+  /** Joins (again) from where this copy ends, and applies the replay before any later event. */
+  private join(): void {
+    const socket = this.socket;
+    if (!socket?.connected || !this.loaded || this.status === 'removed' || this.closed) return;
+    const from = this.lastSeq !== undefined ? { lastSeq: this.lastSeq } : this.lastCommentId ? { lastCommentId: this.lastCommentId } : { lastSeq: 0 };
+    socket.timeout(ACK_TIMEOUT_MS).emit('chart:join', { patientId: this.deps.patientId, ...from }, (timedOut: Error | null, ack: Ack<Joined>) => {
+      if (socket !== this.socket || this.closed) return;
+      if (timedOut) {
+        // the connection dropped (the next connect joins) or the server is slow: ask again
+        if (socket.connected) this.join();
+        return;
+      }
+      if (!ack.ok) {
+        if (ack.error.code === 'NOT_FOUND' && ack.error.field === 'patientId') return this.removed();
+        this.status = 'error';
+        this.error = new Error(describeCode(ack.error.code, ack.error.message, ack.error.field).message);
+        return this.changed();
+      }
+      for (const event of ack.data.replay) this.apply(event);
+      this.setViewers(ack.data.viewers);
+      if (!ack.data.replayComplete) return this.join();
+      this.joined = true;
+      if (this.status === 'error' && this.loaded) {
+        this.status = 'ready';
+        this.error = undefined;
+      }
+      this.changed();
+      if (this.typing) this.sendTyping();
+    });
+  }
+
+  private onCommentEvent(event: CommentEvent): void {
+    if (!this.isThisChart(event.patientId)) return;
+    this.apply(event);
+    this.changed();
+  }
+
+  private apply(event: CommentEvent): void {
+    if (!this.isThisChart(event.patientId)) return;
+    this.upsert(event.comment);
+    if (this.lastSeq === undefined || event.seq > this.lastSeq) this.lastSeq = event.seq;
+    // whoever writes is no longer typing that comment
+    if (event.comment.author) this.stopTyper(event.comment.author.userId);
+  }
+
+  /** Keeps the newest version of each comment; a deletion is final (kept as a tombstone, not shown). */
+  private upsert(comment: LiveComment): void {
+    const known = this.comments.get(comment.id);
+    if (known && (known.deletedAt || (!comment.deletedAt && comment.version <= known.version))) return;
+    const displayName = comment.author?.displayName ?? known?.author?.displayName;
+    this.comments.set(comment.id, comment.author ? { ...comment, author: { ...comment.author, displayName } } : comment);
+  }
+
+  private setViewers(viewers: LiveViewer[]): void {
+    for (const viewer of viewers) if (viewer.displayName) this.names.set(viewer.userId, viewer.displayName);
+    this.viewers = viewers.filter((viewer) => viewer.userId !== this.deps.me.userId);
+    // someone who left is not typing any more
+    for (const userId of [...this.typers.keys()]) if (!this.viewers.some((viewer) => viewer.userId === userId)) this.stopTyper(userId);
+    this.changed();
+  }
+
+  private onTyping(event: TypingEvent): void {
+    if (!this.isThisChart(event.patientId) || event.userId === this.deps.me.userId) return;
+    if (event.displayName) this.names.set(event.userId, event.displayName);
+    this.stopTyper(event.userId);
+    if (event.typing) {
+      this.typerNames.set(event.userId, event.displayName);
+      this.typers.set(event.userId, setTimeout(() => {
+        this.stopTyper(event.userId);
+        this.changed();
+      }, TYPING_SHOWN_MS));
+    }
+    this.changed();
+  }
+
+  private stopTyper(userId: string): void {
+    clearTimeout(this.typers.get(userId));
+    this.typers.delete(userId);
+    this.typerNames.delete(userId);
+  }
+
+  private clearTypers(): void {
+    for (const userId of [...this.typers.keys()]) this.stopTyper(userId);
+  }
+
+  /** Access ended: nothing of the chart stays on screen, and no reconnecting. */
+  private removed(): void {
+    this.status = 'removed';
+    this.error = undefined;
+    this.comments.clear();
+    this.viewers = [];
+    this.clearTypers();
+    this.joined = false;
+    clearTimeout(this.reconnectTimer);
+    this.socket?.disconnect();
+    this.connection = 'offline';
+    this.changed();
+  }
+
+  private isThisChart(patientId: string): boolean {
+    return patientId.toLowerCase() === this.deps.patientId.toLowerCase();
+  }
+
+  /** Emits and resolves with the ack's data; a refusal rejects with Refused (words to show), a timeout with a plain Error. */
+  private async ask<T>(event: string, payload: unknown): Promise<T> {
+    const socket = this.socket;
+    if (!socket) throw new Error('not connected');
+    const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+    if (!ack.ok) {
+      const { code, message, field } = ack.error;
+      throw new Refused(code === 'NOT_FOUND' ? 'This chart, or the comment you reply to, is no longer available to you.' : describeCode(code, message, field).message);
+    }
+    return ack.data;
+  }
+
+  private organizationName(id: string | null): string | null {
+    if (!id) return null;
+    if (!this.organizations.has(id)) {
+      this.organizations.set(id, null);
+      void this.deps.organizationName(id).then((name) => {
+        if (!name || this.closed) return;
+        this.organizations.set(id, name);
+        this.changed();
+      }, () => undefined);
+    }
+    return this.organizations.get(id) ?? null;
+  }
+
+  /** "Name (Organization)", from what is known of the person; the role when not their name. */
+  private label(userId: string, role: string | null, organizationId: string | null, displayName?: string | null): string {
+    const name = displayName ?? this.names.get(userId) ?? (role ? humanize(role) : 'A colleague');
+    const organization = this.organizationName(organizationId);
+    return organization ? `${name} (${organization})` : name;
+  }
+
+  private changed(): void {
+    if (this.closed) return;
+    this.view = this.buildView();
+    for (const listener of this.listeners) listener();
+  }
+
+  private buildView(): LiveCommentsView {
+    const comments: CommentView[] = [...this.comments.values()]
+      .filter((comment) => !comment.deletedAt && comment.body !== null)
+      .sort(byCreation)
+      .map((comment) => ({
+        id: comment.id,
+        body: comment.body ?? '',
+        createdAt: comment.createdAt,
+        editedAt: comment.editedAt,
+        authorName: comment.author ? this.label(comment.author.userId, comment.author.role, comment.author.organizationId, comment.author.displayName) : null,
+        parentId: comment.parentId,
+        anchor: comment.anchor,
+      }));
+    const viewers: Viewer[] = this.viewers.map((viewer) => ({
+      userId: viewer.userId,
+      name: viewer.displayName ?? humanize(viewer.role),
+      organizationName: this.organizationName(viewer.organizationId),
+    }));
+    const typing = [...this.typers.keys()].map((userId) => {
+      const viewer = this.viewers.find((v) => v.userId === userId);
+      return this.label(userId, viewer?.role ?? null, viewer?.organizationId ?? null, this.typerNames.get(userId));
+    });
+    return { status: this.status, error: this.error, comments, connection: this.connection, viewers, typing };
+  }
+}
+
+const byCreation = (a: Pick<LiveComment, 'createdAt' | 'id'>, b: Pick<LiveComment, 'createdAt' | 'id'>) =>
+  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
