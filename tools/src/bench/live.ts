@@ -32,8 +32,6 @@ export interface FanOutRow {
   p95: number;
   /** Per socket delivery, ms. */
   deliveryP50: number;
-  /** Comment sent → the last socket's client has decoded it and called its handler (p95), ms. */
-  handledP95: number;
 }
 
 export interface SustainedResult {
@@ -98,14 +96,14 @@ async function startSecondMessaging(platform: BenchPlatform): Promise<{ origin: 
 class Receivers {
   private readonly children: ChildProcess[];
   private readonly pending = new Map<ChildProcess, ((report: ReceiverReport) => void)[]>();
-  private readonly watchers = new Map<string, (times: number[], handled: number[]) => void>();
+  private readonly watchers = new Map<string, (times: number[]) => void>();
 
   constructor(processes: number) {
     this.children = Array.from({ length: processes }, () => fork(path.resolve(__dirname, 'live-receiver.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
     for (const child of this.children) {
       this.pending.set(child, []);
       child.on('message', (report: ReceiverReport) => {
-        if (report.type === 'arrived') this.watchers.get(report.body)?.(report.times, report.handled);
+        if (report.type === 'arrived') this.watchers.get(report.body)?.(report.times);
         else this.pending.get(child)!.shift()?.(report);
       });
     }
@@ -123,19 +121,17 @@ class Receivers {
     }));
   }
 
-  /** Every arrival of the comment with `body` (absolute ms: frame read, handled), once `expected` sockets have it. */
-  arrivals(body: string, expected: number): Promise<{ times: number[]; handled: number[] }> {
+  /** Every arrival of the comment with `body` (absolute ms), once `expected` sockets have it. */
+  arrivals(body: string, expected: number): Promise<number[]> {
     return new Promise((resolve, reject) => {
       const times: number[] = [];
-      const handled: number[] = [];
       const timer = setTimeout(() => reject(new Error(`a comment reached ${times.length} of ${expected} sockets within 30 s`)), 30_000);
-      this.watchers.set(body, (more, moreHandled) => {
+      this.watchers.set(body, (more) => {
         times.push(...more);
-        handled.push(...moreHandled);
         if (times.length < expected) return;
         clearTimeout(timer);
         this.watchers.delete(body);
-        resolve({ times, handled });
+        resolve(times);
       });
     });
   }
@@ -151,21 +147,19 @@ class Receivers {
 const now = () => performance.timeOrigin + performance.now();
 
 /** Sends `comments` comments one after another and times each until all `sockets` in the chart have it. */
-async function timeFanOut(writer: Socket, receivers: Receivers, patientId: string, sockets: number, comments: number): Promise<{ completions: number[]; deliveries: number[]; handled: number[] }> {
+async function timeFanOut(writer: Socket, receivers: Receivers, patientId: string, sockets: number, comments: number): Promise<{ completions: number[]; deliveries: number[] }> {
   const completions: number[] = [];
   const deliveries: number[] = [];
-  const handled: number[] = [];
   for (let i = 0; i < comments; i += 1) {
     const body = `bench fan-out ${randomUUID()}`;
     const arrived = receivers.arrivals(body, sockets);
     const sentAt = now();
-    const [, arrivals] = await Promise.all([ask(writer, 'comment:add', { patientId, body, clientMessageId: randomUUID() }), arrived]);
-    completions.push(Math.max(...arrivals.times) - sentAt);
-    deliveries.push(...arrivals.times.map((at) => at - sentAt));
-    handled.push(Math.max(...arrivals.handled) - sentAt);
+    const [, times] = await Promise.all([ask(writer, 'comment:add', { patientId, body, clientMessageId: randomUUID() }), arrived]);
+    completions.push(Math.max(...times) - sentAt);
+    deliveries.push(...times.map((at) => at - sentAt));
     await pause(10);
   }
-  return { completions, deliveries, handled };
+  return { completions, deliveries };
 }
 
 export async function benchLive(platform: BenchPlatform, options: { comments: number; sizes: number[]; seconds: number; receiverProcesses: number }): Promise<LiveBenchReport> {
@@ -210,8 +204,8 @@ export async function benchLive(platform: BenchPlatform, options: { comments: nu
       await ask(writer, 'chart:join', { patientId });
       const sockets = Object.values(counts).reduce((sum, count) => sum + count, 0);
       await timeFanOut(writer, receivers, patientId, sockets, Math.min(5, options.comments)); // warm-up
-      const { completions, deliveries, handled } = await timeFanOut(writer, receivers, patientId, sockets, options.comments);
-      fanOut.push({ ...label, sockets, comments: options.comments, p50: percentile(completions, 50), p95: percentile(completions, 95), deliveryP50: percentile(deliveries, 50), handledP95: percentile(handled, 95) });
+      const { completions, deliveries } = await timeFanOut(writer, receivers, patientId, sockets, options.comments);
+      fanOut.push({ ...label, sockets, comments: options.comments, p50: percentile(completions, 50), p95: percentile(completions, 95), deliveryP50: percentile(deliveries, 50) });
       process.stderr.write(`bench: fan-out to ${sockets} socket(s), ${label.instances} instance(s), ${label.path}: p95 ${fanOut[fanOut.length - 1].p95} ms\n`);
     };
     const writer = await connect(first, { [ASSERTION_HEADER]: writerAssertion });
@@ -283,16 +277,15 @@ export function liveTable(report: LiveBenchReport): string {
   const byKey = new Map(report.fanOut.map((row) => [`${row.instances}:${row.path}:${row.sockets}`, row]));
   const one = byKey.get('1:direct:1');
   const ratio = (row: FanOutRow | undefined, base: FanOutRow | undefined) => (row && base ? Math.round((row.p95 / base.p95) * 100) / 100 : NaN);
-  const handledRatio = (row: FanOutRow | undefined, base: FanOutRow | undefined) => (row && base ? Math.round((row.handledP95 / base.handledP95) * 100) / 100 : NaN);
   const largest = Math.max(...report.fanOut.map((row) => row.sockets));
   const lines = [
-    `Live chart comments over Socket.IO (${report.adapter} adapter): one physician comments (socket event; stored, then announced at commit) on a chart whose room holds N sockets of ten colleagues; the time from the emit to the last socket's arrival (its WebSocket frame read by the client; the last column: decoded by socket.io-client and handled), ${report.fanOut[0]?.comments ?? 0} comments per row after 5 unmeasured. Sockets connect with websocket straight to the messaging instance (the assertion the gateway would add), or through the gateway's /socket.io proxy; the receiving sockets live in ${report.receiverProcesses} client processes, every process on this machine.`,
+    `Live chart comments over Socket.IO (${report.adapter} adapter): one physician comments (socket event; stored, then announced at commit) on a chart whose room holds N sockets of ten colleagues; the time from the emit to the last socket's arrival (its comment event read and decoded), ${report.fanOut[0]?.comments ?? 0} comments per row after 5 unmeasured. Sockets connect with websocket straight to the messaging instance (the assertion the gateway would add), or through the gateway's /socket.io proxy; the receiving sockets (minimal Socket.IO protocol clients over ws, tools/src/bench/live-receiver.ts) live in ${report.receiverProcesses} client processes, every process on this machine.`,
     '',
-    '| sockets in the room | messaging instances | path | p50 ms | p95 ms | per-socket delivery p50 ms | p95 ms until handled by the client |',
-    '|---:|---:|---|---:|---:|---:|---:|',
-    ...report.fanOut.map((row) => `| ${row.sockets} | ${row.instances} | ${row.path} | ${row.p50} | ${row.p95} | ${row.deliveryP50} | ${row.handledP95} |`),
+    '| sockets in the room | messaging instances | path | p50 ms | p95 ms | per-socket delivery p50 ms |',
+    '|---:|---:|---|---:|---:|---:|',
+    ...report.fanOut.map((row) => `| ${row.sockets} | ${row.instances} | ${row.path} | ${row.p50} | ${row.p95} | ${row.deliveryP50} |`),
     '',
-    `- ${largest} sockets vs 1, one instance: p95 ratio **${ratio(byKey.get(`1:direct:${largest}`), one)}** (target ≤ 2); until handled by the client ${handledRatio(byKey.get(`1:direct:${largest}`), one)}`,
+    `- ${largest} sockets vs 1, one instance: p95 ratio **${ratio(byKey.get(`1:direct:${largest}`), one)}** (target ≤ 2)`,
     ...[...new Set(report.fanOut.filter((row) => row.instances === 2).map((row) => row.sockets))].map((sockets) =>
       `- ${sockets} socket(s), two instances vs one: p95 ratio **${ratio(byKey.get(`2:direct:${sockets}`), byKey.get(`1:direct:${sockets}`))}** (target ≤ 1.3)`),
     `- Sustained: ${report.sustained.writers} writers on ${report.sustained.writers} charts (${report.sustained.receiversPerChart} sockets viewing each), ${report.sustained.seconds} s: **${report.sustained.commentsPerSecond} comments/s** (ack p50 ${report.sustained.ackP50} ms, p95 ${report.sustained.ackP95} ms), ${report.sustained.deliveriesPerSecond} deliveries/s, ${report.sustained.undelivered} undelivered`,
