@@ -18,6 +18,7 @@ import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
 import { createRateLimiters, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RequestWithPrincipal } from './rate-limit';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { serveWebClient } from './web-client';
 import { authenticate, refuseUnauthenticated, signInProxy } from './authentication';
 import { Pool } from 'pg';
 
@@ -37,8 +38,6 @@ export const DEFAULT_SUBGRAPH_URLS: Record<SubgraphName, string> = {
 export const SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'supergraph.graphql');
 /** The web client's build (`npm run build` runs vite into web/dist), served at the gateway's origin. */
 export const WEB_ROOT = path.resolve(__dirname, '..', '..', 'web', 'dist');
-/** Paths the web client's SPA fallback never answers: the API and the services behind it. */
-const NOT_WEB_PATHS = /^\/(graphql|auth|oauth|\.well-known|billing\/claims\.csv|devices|socket\.io|health|ready)(\/|$|\?)/;
 
 export interface GatewayOptions {
   logger: Logger;
@@ -84,17 +83,6 @@ export interface GatewayOptions {
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
-
-/**
- * Headers of the web client's files: the page may load only its own scripts and talk only to its own
- * origin (a script injected into a chart could otherwise send the record anywhere); no framing.
- */
-function webHeaders(res: { setHeader(name: string, value: string): unknown }, file: string): void {
-  res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
-}
 
 /** Default largest /graphql request body: 100 kB (a chart query is about 1 kB). */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
@@ -313,16 +301,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const staticDir = options.staticDir === undefined ? WEB_ROOT : options.staticDir;
   if (staticDir) {
     if (existsSync(staticDir)) {
-      // hashed bundles are immutable; index.html must be revalidated so a deploy is picked up
-      app.use(express.static(staticDir, { index: 'index.html', setHeaders: webHeaders }));
-      const indexHtml = path.join(staticDir, 'index.html');
-      app.get(/.*/, (req, res, next) => {
-        // a page load (the browser asks for HTML) of a client route; never a missing file or the API
-        const pageLoad = req.headers.accept?.includes('text/html') && !path.extname(req.path);
-        if (!pageLoad || NOT_WEB_PATHS.test(req.path) || !existsSync(indexHtml)) return next();
-        webHeaders(res, indexHtml);
-        res.sendFile(indexHtml);
-      });
+      // precompressed (brotli, gzip) by Accept-Encoding, hashed bundles immutable, client routes get index.html (web-client.ts)
+      serveWebClient(app, staticDir);
     } else logger.warn({ staticDir }, 'web client folder not found (run `npm run build`); serving the API only');
   }
 
