@@ -72,6 +72,13 @@ describe('web client in the browser', () => {
       await page.screenshot({ path: screenshotPath('chart-1280'), fullPage: true });
       await page.setViewportSize({ width: 768, height: 1024 });
       await page.screenshot({ path: screenshotPath('chart-tablet'), fullPage: true });
+
+      // "Message about this patient": the inbox's new message, about this patient already
+      const name = await page.getByRole('heading', { level: 1 }).innerText();
+      await page.getByRole('link', { name: 'Message about this patient' }).click();
+      await page.getByRole('heading', { name: 'New message' }).waitFor();
+      await page.getByRole('group', { name: 'About a patient (optional)' }).getByText(name, { exact: false }).waitFor();
+      await page.getByRole('list', { name: 'Clinicians who may see this chart' }).waitFor();
     } finally {
       await context.close();
     }
@@ -125,6 +132,14 @@ describe('web client in the browser', () => {
       await panelA.getByRole('article', { name: 'Comment by Demo Physician (Northfield University Hospital)' }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' }).waitFor();
       await panelA.getByText(/is typing…/).waitFor({ state: 'detached' });
       await bayview.page.screenshot({ path: screenshotPath('chart-live'), fullPage: true });
+
+      // A edits their comment: B sees the new text, marked edited, without a reload
+      const ownAtA = panelA.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' }).first();
+      await ownAtA.getByRole('button', { name: 'Edit' }).first().click();
+      const editBox = ownAtA.getByRole('textbox', { name: 'Edit your comment' });
+      await editBox.fill('Potassium 5.9 here (haemolysed), @Demo.Physician can you repeat it?');
+      await ownAtA.getByRole('button', { name: 'Save' }).click();
+      await panelB.getByRole('article').filter({ hasText: 'Potassium 5.9 here (haemolysed)' }).getByText('(edited)').first().waitFor();
 
       // one leaves: the other sees it
       await northfield.context.close();
@@ -229,6 +244,18 @@ describe('web client in the browser', () => {
       await patient.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My record', exact: true }).click();
       await patient.page.getByRole('heading', { name: 'Latest vitals' }).waitFor();
       await patient.page.getByRole('note').filter({ hasText: 'Allergies' }).waitFor();
+      // their own chart, read-only: encounters (with the visit's details) and the trend plots, no comments
+      const encounters = patient.page.getByRole('region', { name: 'Encounters' });
+      await encounters.locator('ol.timeline > li').first().waitFor();
+      await encounters.locator('ol.timeline > li summary').first().click();
+      await encounters.getByText('Visit summary').first().waitFor();
+      const bloodPressure = patient.page.getByRole('figure', { name: 'Blood pressure' });
+      await bloodPressure.locator('.recharts-line').first().waitFor();
+      expect((await bloodPressure.getByRole('list', { name: 'Source organizations' }).getByRole('listitem').allInnerTexts()).length).toBeGreaterThan(0);
+      await patient.page.getByRole('region', { name: 'Immunizations' }).waitFor();
+      await patient.page.getByRole('status').first().waitFor({ state: 'detached' }); // every section loaded
+      expect(await patient.page.getByRole('button', { name: /^Comment on/ }).count()).toBe(0);
+      expect(await patient.page.getByRole('complementary', { name: 'Comments' }).count()).toBe(0);
       await patient.page.screenshot({ path: screenshotPath('portal'), fullPage: true });
     } finally {
       await doctor.context.close();
@@ -296,6 +323,129 @@ describe('web client in the browser', () => {
     } finally {
       await a.context.close();
       await b.context.close();
+    }
+  });
+
+  it('lets an org admin create an account (with field errors from the API next to the field), find it by role, edit and deactivate it', async () => {
+    const suffix = Date.now().toString(36);
+    const email = `clerk-${suffix}@bayview-regional-hospital.demo`;
+    const { context, page } = await signedInPage(browser, platform, 'org-admin@bayview-regional-hospital.demo', '/');
+    try {
+      await page.getByRole('heading', { name: 'Accounts', level: 1 }).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Accounts', 'More in the API']);
+      await page.getByRole('table', { name: 'Accounts, oldest first' }).getByRole('cell', { name: 'physician@bayview-regional-hospital.demo' }).waitFor();
+      // partner apps, read-only
+      await page.getByRole('table', { name: 'Partner apps' }).getByRole('cell', { name: 'demo-partner-app' }).waitFor();
+
+      const form = page.getByRole('form', { name: 'New account' });
+      await form.getByLabel('Email').fill(email);
+      await form.getByLabel('Display name').fill(`Casey Clerk${suffix}`);
+      await form.getByLabel('Role').selectOption({ label: 'Billing staff' });
+      expect(await form.getByLabel('Practitioner ID (optional)').count()).toBe(0); // clinicians only
+      await form.getByLabel('Initial password').fill('too short');
+      await form.getByRole('button', { name: 'Create account' }).click();
+      // the API's BAD_USER_INPUT on `password`, shown under that field and tied to it
+      await page.locator('#new-password-error').getByText('password must be at least 12 characters').waitFor();
+      expect(await form.getByLabel('Initial password').getAttribute('aria-invalid')).toBe('true');
+      expect(await form.getByLabel('Initial password').getAttribute('aria-describedby')).toContain('new-password-error');
+      await form.getByLabel('Initial password').fill(DEMO_PASSWORD);
+      await form.getByLabel('Initial password').press('Enter'); // keyboard: submits the form
+      await page.getByRole('status').getByText(`Account created for Casey Clerk${suffix} (Billing staff).`).waitFor();
+      expect(await form.getByLabel('Email').inputValue()).toBe('');
+
+      // the same email again: the API's CONFLICT on `email`, next to the email field
+      await form.getByLabel('Email').fill(email.toUpperCase());
+      await form.getByLabel('Display name').fill('Someone Else');
+      await form.getByLabel('Initial password').fill(DEMO_PASSWORD);
+      await form.getByRole('button', { name: 'Create account' }).click();
+      await page.locator('#new-email-error').getByText('An account with this email already exists').waitFor();
+
+      // the new account signs in, and shows in the list filtered to its role
+      await platform.tokenOf(email);
+      await page.getByLabel('Show role').selectOption({ label: 'Billing staff' });
+      await page.waitForURL(/role=BILLING/);
+      const accounts = page.getByRole('table', { name: 'Accounts, oldest first' });
+      const row = accounts.getByRole('row').filter({ hasText: email });
+      await row.waitFor();
+      expect(await row.getByRole('cell').allInnerTexts()).toEqual(expect.arrayContaining([`Casey Clerk${suffix}`, email, 'Billing staff', 'Active']));
+      expect(new Set(await accounts.locator('tbody td:nth-child(3)').allInnerTexts())).toEqual(new Set(['Billing staff']));
+      await page.screenshot({ path: screenshotPath('admin-accounts'), fullPage: true });
+
+      // edit the display name
+      await row.getByRole('button', { name: `Edit Casey Clerk${suffix}` }).click();
+      const editor = page.getByRole('form', { name: `Edit Casey Clerk${suffix}` });
+      await editor.getByLabel('Display name').fill(`Casey Claims${suffix}`);
+      await editor.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').getByText(`Saved the changes to Casey Claims${suffix}.`).waitFor();
+      await accounts.getByRole('row').filter({ hasText: email }).getByRole('cell', { name: `Casey Claims${suffix}`, exact: true }).waitFor();
+
+      // deactivate, after a confirmation; cancelling changes nothing
+      await accounts.getByRole('row').filter({ hasText: email }).getByRole('button', { name: `Edit Casey Claims${suffix}` }).click();
+      await page.getByRole('button', { name: 'Deactivate account' }).click();
+      const confirm = page.getByRole('alertdialog', { name: `Deactivate Casey Claims${suffix}?` });
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      expect(await confirm.count()).toBe(0);
+      await platform.tokenOf(email); // still active
+      await page.getByRole('button', { name: 'Deactivate account' }).click();
+      await confirm.getByRole('button', { name: `Yes, deactivate Casey Claims${suffix}` }).click();
+      await page.getByRole('status').getByText(`Casey Claims${suffix} is deactivated: signed out everywhere and can no longer sign in.`).waitFor();
+      await accounts.getByRole('row').filter({ hasText: email }).getByRole('cell', { name: 'Deactivated', exact: true }).waitFor();
+      await expect(platform.tokenOf(email)).rejects.toThrow(/sign-in of .* failed/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a compliance officer the break-glass of their hospital’s doctor on another hospital’s patient, and that patient’s events', async () => {
+    // independent of the other tests: a new Bayview patient whom Northfield's physician may not see
+    const suffix = Date.now().toString(36);
+    const [bayview, northfield] = await Promise.all([platform.tokenOf(BAYVIEW_PHYSICIAN), platform.tokenOf(NORTHFIELD_PHYSICIAN)]);
+    const { createPatient } = await platform.graphql<{ createPatient: { id: string } }>(bayview,
+      'mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }', { input: { names: [{ given: ['Ada'], family: `Audit${suffix}` }], gender: 'FEMALE', birthDate: '1950-02-03' } });
+    const patientId = createPatient.id;
+    await platform.graphql(northfield, 'mutation ($patientId: ID!, $reason: String!) { breakGlass(patientId: $patientId, reason: $reason) { id } }',
+      { patientId, reason: 'Found unresponsive, no history available' });
+    await platform.graphql(northfield, 'query ($id: ID!) { patient(id: $id) { id } }', { id: patientId }); // a read under break-glass
+
+    const { context, page } = await signedInPage(browser, platform, 'compliance@northfield-university-hospital.demo', '/');
+    try {
+      await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Audit log', 'More in the API']);
+      const events = page.getByRole('table', { name: 'Audit events, newest first' });
+      await events.waitFor(); // the doctors' and the officer's own sign-ins at least
+
+      await page.getByRole('button', { name: 'Break-glass to review' }).click();
+      await page.waitForURL(/breakGlass=1/);
+      await page.getByRole('heading', { name: 'Break-glass events' }).waitFor();
+      const start = events.getByRole('row').filter({ hasText: patientId }).filter({ hasText: 'Break glass' });
+      await start.waitFor();
+      const cells = await start.getByRole('cell').allInnerTexts();
+      expect(cells[1]).toMatch(/^Demo Physician\nPhysician/); // named from the organization's accounts
+      expect(cells[2]).toBe('Northfield University Hospital');
+      expect(cells[6]).toBe('Success');
+      expect(cells[7]).toBe('break-glass');
+      // every row is break-glass: flagged, and tagged
+      const rows = await events.locator('tbody tr').count();
+      expect(await events.locator('tbody tr.flagged').count()).toBe(rows);
+      expect(await events.locator('tbody tr').filter({ hasText: 'Break-glass' }).count()).toBe(rows);
+      await page.screenshot({ path: screenshotPath('compliance-audit'), fullPage: true });
+
+      // that patient's events, break-glass or not: the start and the read made under it
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.getByLabel('Patient ID').fill(patientId);
+      await page.getByLabel('Patient ID').press('Enter');
+      await page.waitForURL(new RegExp(`patient=${patientId}`));
+      await events.getByRole('row').filter({ hasText: 'Read' }).first().waitFor();
+      const patientCells = await events.locator('tbody td:nth-child(6) code').allInnerTexts();
+      expect(new Set(patientCells)).toEqual(new Set([patientId]));
+      expect(await events.getByRole('row').filter({ hasText: 'Break glass' }).count()).toBe(1);
+
+      // a filter nothing matches says so
+      await page.getByRole('group', { name: 'Action' }).getByLabel('Login failed').check();
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('No events match these filters.').waitFor();
+    } finally {
+      await context.close();
     }
   });
 });

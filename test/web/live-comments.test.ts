@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import { io, type Socket } from 'socket.io-client';
-import { CHART_COMMENTS, FIRST_LOAD, MENTION_CANDIDATES, toLiveComment, toMentionOptions } from '../../web/src/comments/comment-queries';
+import { CHART_COMMENTS, FIRST_LOAD, MENTION_CANDIDATES, toCommentPage, toMentionOptions } from '../../web/src/comments/comment-queries';
 import { REMOVED_NOTICE } from '../../web/src/comments/feed';
 import { LiveComments, type LiveCommentsView } from '../../web/src/comments/live-comments';
 import type { ChartCommentsQuery, MentionCandidatesQuery } from '../../web/src/gql/graphql';
@@ -51,8 +51,8 @@ describe('web client: the live comment feed', () => {
   };
   const asUser = async (principal: UserPrincipal) => ({ authorization: `Bearer ${await tokenFor(principal)}` });
 
-  /** The feed as the chart page builds it (live-feed.ts), through the gateway as `principal`; its tokens live `ttlSeconds`. */
-  function feedFor(principal: UserPrincipal, patientId: string, options: { ttlSeconds?: number } = {}) {
+  /** The feed as the chart page builds it (live-feed.ts), through the gateway as `principal`; its tokens live `ttlSeconds`, its pages hold `pageSize` comments. */
+  function feedFor(principal: UserPrincipal, patientId: string, options: { ttlSeconds?: number; pageSize?: number } = {}) {
     const tokens: string[] = [];
     const sockets: Socket[] = [];
     const feed = new LiveComments({
@@ -69,9 +69,9 @@ describe('web client: the live comment feed', () => {
         return token;
       },
       refreshToken: async () => true,
-      loadComments: async () => {
-        const data = (await graphqlOk(stack.gateway.url, print(CHART_COMMENTS), { patientId, first: FIRST_LOAD }, await asUser(principal))) as ChartCommentsQuery;
-        return data.patient!.chartComments!.edges.map(({ node }) => toLiveComment(node));
+      loadComments: async (after) => {
+        const data = (await graphqlOk(stack.gateway.url, print(CHART_COMMENTS), { patientId, first: options.pageSize ?? FIRST_LOAD, after }, await asUser(principal))) as ChartCommentsQuery;
+        return toCommentPage(data)!;
       },
       organizationName: async (id) => organizations[id] ?? (organizations[id] = (await graphqlOk(stack.gateway.url, 'query ($id: ID!) { organization(id: $id) { name } }', { id }, await asUser(principal))).organization.name),
       newId: randomUUID,
@@ -159,6 +159,58 @@ describe('web client: the live comment feed', () => {
     expect(reader.tokens.length).toBeGreaterThan(2);
     expect(new Set(reader.tokens).size).toBe(reader.tokens.length);
   }, 60_000);
+
+  it('pages back through earlier comments, each shown once beside what the socket delivered meanwhile', async () => {
+    const { patientId } = await sharedChart();
+    const post = await writer(drA, patientId);
+    const written = [];
+    for (let i = 1; i <= 7; i += 1) written.push(await post(`Old ${i}`));
+    const reader = feedFor(drB, patientId, { pageSize: 3 });
+    await eventually(() => reader.view().connection === 'online' && reader.view().status === 'ready', 'reader online');
+    expect(bodies(reader.view())).toEqual(['Old 5', 'Old 6', 'Old 7']);
+    expect(reader.view().hasEarlier).toBe(true);
+
+    // meanwhile: a new comment, and an edit of an old one not loaded yet (delivered live, newer than the page)
+    await post('New 8');
+    await graphqlOk(stack.gateway.url, `mutation ($input: EditChartCommentInput!) { editChartComment(input: $input) { version } }`, { input: { id: written[2].comment.id, body: 'Old 3, edited', expectedVersion: 1 } }, await asUser(drA));
+    await eventually(() => reader.view().comments.some((comment) => comment.body === 'Old 3, edited'), 'the live edit arrives');
+    await reader.feed.loadEarlier();
+    expect(bodies(reader.view())).toEqual(['Old 2', 'Old 3, edited', 'Old 4', 'Old 5', 'Old 6', 'Old 7', 'New 8']);
+    expect(reader.view().hasEarlier).toBe(true);
+    await reader.feed.loadEarlier();
+    expect(bodies(reader.view())).toEqual(['Old 1', 'Old 2', 'Old 3, edited', 'Old 4', 'Old 5', 'Old 6', 'Old 7', 'New 8']);
+    expect(reader.view().hasEarlier).toBe(false);
+    expect(new Set(reader.view().comments.map((comment) => comment.id)).size).toBe(8);
+  });
+
+  it('edits and deletes the user’s own comments: the other reader sees the edit and "deleted" live; others’ comments cannot be changed', async () => {
+    const { patientId } = await sharedChart();
+    const a = feedFor(drA, patientId);
+    const b = feedFor(drB, patientId);
+    await eventually(() => a.view().connection === 'online' && b.view().connection === 'online' && a.view().viewers.length === 1, 'both online');
+    await a.feed.add({ body: 'Potassium 5.9' });
+    await eventually(() => b.view().comments.length === 1, 'B sees it');
+    const [comment] = a.view().comments;
+    expect(comment.mine).toBe(true);
+    expect(b.view().comments[0].mine).toBe(false);
+    await b.feed.add({ body: 'Repeat it?', parentId: comment.id });
+    await eventually(() => a.view().comments.length === 2, 'A sees the reply');
+
+    await a.feed.edit(comment.id, 'Potassium 5.9 (haemolysed sample)');
+    expect(a.view().comments[0]).toMatchObject({ body: 'Potassium 5.9 (haemolysed sample)', editedAt: expect.any(String) });
+    await eventually(() => b.view().comments[0].body === 'Potassium 5.9 (haemolysed sample)', 'B sees the edit');
+    expect(b.view().comments[0].editedAt).toEqual(expect.any(String));
+    await expect(b.feed.edit(comment.id, 'Not mine')).rejects.toThrow('Only its author can change a comment.');
+
+    await a.feed.remove(comment.id);
+    // deleted, still holding its thread together: the reply stays beneath it
+    expect(a.view().comments[0]).toMatchObject({ id: comment.id, deleted: true, body: '' });
+    await eventually(() => b.view().comments[0].deleted === true, 'B sees the deletion');
+    expect(b.view().comments.map((c) => [c.body, c.parentId])).toEqual([['', null], ['Repeat it?', comment.id]]);
+    await expect(a.feed.edit(comment.id, 'Again')).rejects.toThrow(/no longer available/);
+    const stored = await sql(`select deleted_at is not null as deleted from messaging.chart_comment where id = $1`, [comment.id]);
+    expect(stored).toEqual([{ deleted: true }]);
+  });
 
   it('sends a comment written while the connection is down once it is back, and stores it once', async () => {
     const { patientId } = await sharedChart();

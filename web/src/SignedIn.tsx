@@ -14,6 +14,9 @@ const CareArea = lazy(() => import('./care/CareArea'));
 const BillingArea = lazy(() => import('./billing/BillingArea'));
 const PortalArea = lazy(() => import('./portal/PortalArea'));
 const InboxArea = lazy(() => import('./inbox/InboxArea'));
+// the org admin's and the compliance officer's screens share one chunk
+const AccountsArea = lazy(() => import('./admin/AdminArea').then((module) => ({ default: module.AccountsArea })));
+const AuditArea = lazy(() => import('./admin/AdminArea').then((module) => ({ default: module.AuditArea })));
 
 function OnlyFor({ area, children }: { area: Area; children: ReactNode }) {
   const me = useMe();
@@ -58,6 +61,8 @@ export default function SignedIn() {
             <Route path="/billing/*" element={<OnlyFor area="billing"><BillingArea /></OnlyFor>} />
             <Route path="/portal/*" element={<OnlyFor area="portal"><PortalArea /></OnlyFor>} />
             <Route path="/inbox/*" element={<OnlyFor area="inbox"><InboxArea /></OnlyFor>} />
+            <Route path="/admin/accounts/*" element={<OnlyFor area="accounts"><AccountsArea /></OnlyFor>} />
+            <Route path="/admin/audit/*" element={<OnlyFor area="audit"><AuditArea /></OnlyFor>} />
             <Route path="/role" element={<RolePage />} />
             <Route path="*" element={<div className="page narrow"><h1>Page not found</h1><p><Link to="/">Go to your start page</Link></p></div>} />
           </Routes>

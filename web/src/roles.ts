@@ -23,8 +23,14 @@ export const ROLE_NAV: Record<UserRole, NavItem[]> = {
     { to: '/portal/consents', label: 'Sharing' },
     { to: '/portal/access', label: 'Who accessed my record' },
   ],
-  ORG_ADMIN: [{ to: '/role', label: 'Your role' }],
-  COMPLIANCE: [{ to: '/role', label: 'Your role' }],
+  ORG_ADMIN: [
+    { to: '/admin/accounts', label: 'Accounts' },
+    { to: '/role', label: 'More in the API' },
+  ],
+  COMPLIANCE: [
+    { to: '/admin/audit', label: 'Audit log' },
+    { to: '/role', label: 'More in the API' },
+  ],
 };
 
 export const ROLE_LABEL: Record<UserRole, string> = {
@@ -36,13 +42,15 @@ export const ROLE_LABEL: Record<UserRole, string> = {
   COMPLIANCE: 'Compliance officer',
 };
 
-export type Area = 'care' | 'billing' | 'portal' | 'inbox';
+export type Area = 'care' | 'billing' | 'portal' | 'inbox' | 'accounts' | 'audit';
 
 export const AREA_ROLES: Record<Area, UserRole[]> = {
   care: ['PHYSICIAN', 'NURSE'],
   billing: ['BILLING'],
   portal: ['PATIENT'],
   inbox: ['PHYSICIAN', 'NURSE'],
+  accounts: ['ORG_ADMIN'],
+  audit: ['COMPLIANCE'],
 };
 
 export function homeOf(role: UserRole): string {

@@ -2,7 +2,7 @@ import { useQuery } from '@apollo/client';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { graphql } from '../gql';
-import { formatMoney, humanize, percent } from '../ui/format';
+import { formatMoney, percent } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
 
 const BILLING_DASHBOARD = graphql(`
@@ -201,7 +201,7 @@ export function DashboardPage() {
                   <Empty>No claims in this range.</Empty>
                 )}
               </Section>
-              <p className="muted">Amounts from the daily claim summary; {humanize('DRAFT')} claims are left out.</p>
+              <p className="muted">Amounts from the claim summaries (kept as claims change); draft claims are left out.</p>
             </div>
           );
         }}

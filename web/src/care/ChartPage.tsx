@@ -9,7 +9,7 @@ import { describeProblem } from '../ui/errors';
 import { ageOn, formatDate, formatDateTime, humanize, personName } from '../ui/format';
 import { ErrorState, Loading } from '../ui/states';
 import { breakGlassUntil, rememberBreakGlass } from './break-glass';
-import { EncountersSection, ImagingSection, ImmunizationsSection, NotesSection, ResultsSection, SummarySection } from './chart-sections';
+import { ChartNav, ChartSections } from './chart-sections';
 
 const CHART_HEADER = graphql(`
   query ChartHeader($id: ID!) {
@@ -142,7 +142,10 @@ function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; 
           Emergency access (break-glass) until {formatDateTime(breakGlassExpiresAt)}. Every read is audited and reported.
         </p>
       ) : null}
-      <h1>{personName(patient.names)}</h1>
+      <div className="card-head">
+        <h1>{personName(patient.names)}</h1>
+        <Link to={`/inbox/new?patient=${encodeURIComponent(patient.id)}`}>Message about this patient</Link>
+      </div>
       <p className="demographics">
         {humanize(patient.gender)}, born {formatDate(patient.birthDate)}
         {age !== undefined ? ` (${age} years)` : ''}
@@ -161,15 +164,6 @@ function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; 
   );
 }
 
-const SECTIONS = [
-  ['summary', 'Summary'],
-  ['encounters', 'Encounters'],
-  ['results', 'Results & vitals'],
-  ['immunizations', 'Immunizations'],
-  ['imaging', 'Imaging'],
-  ['notes', 'Notes'],
-] as const;
-
 function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void }) {
   const feed = useLiveCommentFeed(patient.id);
   const [anchor, setAnchor] = useState<AnchorChoice | null>(null);
@@ -184,24 +178,12 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
     <div className="chart-layout">
       <div className="chart-main">
         <ChartHeader patient={patient} breakGlassExpiresAt={breakGlassUntil(patient.id)} />
-        <nav className="chart-nav" aria-label="Chart sections">
-          <ul>
-            {SECTIONS.map(([id, label]) => (
-              <li key={id}>
-                <a href={`#${id}`}>{label}</a>
-              </li>
-            ))}
-          </ul>
+        <ChartNav>
           <button type="button" onClick={reload}>
             Reload chart
           </button>
-        </nav>
-        <SummarySection patientId={patient.id} />
-        <EncountersSection patientId={patient.id} />
-        <ResultsSection patientId={patient.id} onComment={pin} />
-        <ImmunizationsSection patientId={patient.id} />
-        <ImagingSection patientId={patient.id} />
-        <NotesSection patientId={patient.id} />
+        </ChartNav>
+        <ChartSections patientId={patient.id} onComment={pin} />
       </div>
       <CommentPanel
         feed={feed}

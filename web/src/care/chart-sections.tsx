@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { AnchorChoice } from '../comments/CommentPanel';
 import { graphql } from '../gql';
 import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
@@ -457,19 +457,28 @@ export function EncountersSection({ patientId }: { patientId: string }) {
   );
 }
 
+function CommentButton({ label, onClick }: { label: string; onClick(): void }) {
+  return (
+    <button type="button" className="link" aria-label={`Comment on ${label}`} onClick={onClick}>
+      Comment
+    </button>
+  );
+}
+
 const BP_LINES: TrendLine[] = [
   { key: 'systolic', label: 'Systolic' },
   { key: 'diastolic', label: 'Diastolic' },
 ];
 const VALUE_LINE = (label: string): TrendLine[] => [{ key: 'value', label }];
 
-export function ResultsSection({ patientId, onComment }: { patientId: string; onComment(anchor: AnchorChoice): void }) {
+/** Results and vitals with their trend plots; with `onComment` (the care team's chart) each result has a "Comment" button. */
+export function ResultsSection({ patientId, onComment }: { patientId: string; onComment?(anchor: AnchorChoice): void }) {
   const trends = useQuery(CHART_TRENDS, {
     variables: { id: patientId, bp: TREND_CODES.bloodPressure, weight: TREND_CODES.weight, bmi: TREND_CODES.bmi, hba1c: TREND_CODES.hba1c },
   });
   const results = useQuery(CHART_RESULTS, { variables: { id: patientId, first: 25 } });
-  const commentOn = (what: string) => (point: { observationId: string; effectiveAt: string }) =>
-    onComment({ type: 'OBSERVATION', id: point.observationId, label: `${what} of ${formatDate(point.effectiveAt)}` });
+  const commentOn = (what: string) =>
+    onComment && ((point: { observationId: string; effectiveAt: string }) => onComment({ type: 'OBSERVATION', id: point.observationId, label: `${what} of ${formatDate(point.effectiveAt)}` }));
   return (
     <Section title="Results & vitals" id="results">
       <QueryState {...trends} data={trends.data?.patient} what="trends" retry={() => void trends.refetch()}>
@@ -496,9 +505,11 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
                     <th scope="col">Test</th>
                     <th scope="col">Result</th>
                     <th scope="col">Source</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Comment</span>
-                    </th>
+                    {onComment ? (
+                      <th scope="col">
+                        <span className="visually-hidden">Comment</span>
+                      </th>
+                    ) : null}
                   </tr>
                 </thead>
                 <tbody>
@@ -515,11 +526,11 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
                         <td>
                           <Source organization={node.organization} />
                         </td>
-                        <td>
-                          <button type="button" className="link" aria-label={`Comment on ${label}`} onClick={() => onComment({ type: 'OBSERVATION', id: node.id, label })}>
-                            Comment
-                          </button>
-                        </td>
+                        {onComment ? (
+                          <td>
+                            <CommentButton label={label} onClick={() => onComment({ type: 'OBSERVATION', id: node.id, label })} />
+                          </td>
+                        ) : null}
                       </tr>
                     );
                   })}
@@ -536,9 +547,7 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
                   return (
                     <li key={node.id}>
                       <strong>{formatDate(node.effectiveAt)}</strong> {node.code.display} ({humanize(node.status)}) <Source organization={node.organization} />{' '}
-                      <button type="button" className="link" aria-label={`Comment on ${label}`} onClick={() => onComment({ type: 'DIAGNOSTIC_REPORT', id: node.id, label })}>
-                        Comment
-                      </button>
+                      {onComment ? <CommentButton label={label} onClick={() => onComment({ type: 'DIAGNOSTIC_REPORT', id: node.id, label })} /> : null}
                       {node.conclusion ? <p>{node.conclusion}</p> : null}
                       {node.results.length ? (
                         <p className="muted">
@@ -650,5 +659,48 @@ export function NotesSection({ patientId }: { patientId: string }) {
         }
       </QueryState>
     </Section>
+  );
+}
+
+/** The chart's sections, in order, with the ids the section links point at. */
+export const CHART_SECTIONS = [
+  ['summary', 'Summary'],
+  ['encounters', 'Encounters'],
+  ['results', 'Results & vitals'],
+  ['immunizations', 'Immunizations'],
+  ['imaging', 'Imaging'],
+  ['notes', 'Notes'],
+] as const;
+
+/** Links to the chart's sections, then `children` (the care team's "Reload chart"). */
+export function ChartNav({ children }: { children?: ReactNode }) {
+  return (
+    <nav className="chart-nav" aria-label="Chart sections">
+      <ul>
+        {CHART_SECTIONS.map(([id, label]) => (
+          <li key={id}>
+            <a href={`#${id}`}>{label}</a>
+          </li>
+        ))}
+      </ul>
+      {children}
+    </nav>
+  );
+}
+
+/**
+ * The whole chart, read-only: the care team's chart passes `onComment` (results get a "Comment"
+ * button that pins a comment to them); the patient's own record in the portal does not.
+ */
+export function ChartSections({ patientId, onComment }: { patientId: string; onComment?(anchor: AnchorChoice): void }) {
+  return (
+    <>
+      <SummarySection patientId={patientId} />
+      <EncountersSection patientId={patientId} />
+      <ResultsSection patientId={patientId} onComment={onComment} />
+      <ImmunizationsSection patientId={patientId} />
+      <ImagingSection patientId={patientId} />
+      <NotesSection patientId={patientId} />
+    </>
   );
 }

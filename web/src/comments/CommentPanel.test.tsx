@@ -19,19 +19,41 @@ const colleagues: MentionOption[] = [
   { practitionerId: 'p-ruiz', name: 'Ana María Ruiz', organizationName: 'Bayview Regional Hospital' },
 ];
 
-/** The panel's data source, in memory: what the live feed provides. */
-function Harness({ initial = existing, anchor = null, overrides = {}, added = [] as NewComment[], failWith }: {
+type Edit = { id: string; body: string; mentions?: readonly string[] };
+
+/** The panel's data source, in memory: what the live feed provides (`earlier`: pages of older comments, oldest page first). */
+function Harness({ initial = existing, anchor = null, overrides = {}, added = [] as NewComment[], edits = [] as Edit[], failWith, earlier = [] }: {
   initial?: CommentView[];
   anchor?: AnchorChoice | null;
   overrides?: Partial<CommentFeed>;
   added?: NewComment[];
+  edits?: Edit[];
   failWith?: Error;
+  earlier?: CommentView[][];
 }) {
   const [comments, setComments] = useState(initial);
+  const [pages, setPages] = useState(earlier);
   const [pinned, setPinned] = useState(anchor);
   const feed: CommentFeed = {
     status: 'ready',
     comments,
+    hasEarlier: pages.length > 0,
+    loadEarlier: async () => {
+      if (failWith) throw failWith;
+      const page = pages[pages.length - 1];
+      setPages(pages.slice(0, -1));
+      setComments((list) => [...page, ...list]);
+    },
+    edit: async (id, body, mentions) => {
+      if (failWith) throw failWith;
+      edits.push({ id, body, ...(mentions?.length ? { mentions } : {}) });
+      setComments((list) => list.map((c) => (c.id === id ? { ...c, body, editedAt: at(40) } : c)));
+    },
+    remove: async (id) => {
+      if (failWith) throw failWith;
+      edits.push({ id, body: '' });
+      setComments((list) => list.map((c) => (c.id === id ? { ...c, body: '', deleted: true } : c)));
+    },
     connection: 'online',
     viewers: [],
     typing: [],
@@ -195,6 +217,105 @@ describe('CommentPanel', () => {
     expect(screen.getByRole('alert').textContent).toBe(REMOVED_NOTICE);
     expect(screen.queryByRole('textbox')).toBeNull();
     expect(screen.queryByRole('list', { name: 'Comment threads' })).toBeNull();
+  });
+
+  it('shows earlier comments a page at a time, above the newest, until there are no more', async () => {
+    const newest: CommentView[] = [{ id: 'c9', body: 'Newest one', createdAt: at(9), authorName: 'Ana Lopez', parentId: null, anchor: null }];
+    const pages = [
+      [{ id: 'c1', body: 'First ever', createdAt: at(1), authorName: 'Omar Okafor', parentId: null, anchor: null }],
+      [
+        { id: 'c2', body: 'Second', createdAt: at(2), authorName: 'Omar Okafor', parentId: null, anchor: null },
+        { id: 'c3', body: 'Reply to the newest page', createdAt: at(3), authorName: 'Ana Lopez', parentId: 'c2', anchor: null },
+      ],
+    ];
+    render(<Harness initial={newest} earlier={pages} />);
+    const texts = () => threads().getAllByRole('article').map((article) => article.querySelector('.comment-body')?.textContent);
+    expect(texts()).toEqual(['Newest one']);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Show earlier comments' })));
+    expect(texts()).toEqual(['Second', 'Newest one']);
+    expect(within(threads().getAllByRole('article')[0]).getByRole('list', { name: 'Replies' }).textContent).toContain('Reply to the newest page');
+    expect(screen.getByText('A page of earlier comments loaded, above.')).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Show earlier comments' })));
+    expect(texts()).toEqual(['First ever', 'Second', 'Newest one']);
+    expect(screen.queryByRole('button', { name: 'Show earlier comments' })).toBeNull();
+    expect(screen.getByText('These are all the comments on this chart.')).toBeTruthy();
+  });
+
+  it('says why earlier comments could not be loaded, and keeps the button', async () => {
+    render(<Harness earlier={[[existing[0]]]} initial={existing.slice(1)} failWith={new Error('Earlier comments could not be loaded: caregraph cannot be reached.')} />);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Show earlier comments' })));
+    expect(screen.getByRole('alert').textContent).toBe('Earlier comments could not be loaded: caregraph cannot be reached.');
+    expect(screen.getByRole('button', { name: 'Show earlier comments' })).toBeTruthy();
+  });
+
+  it('edits the user’s own comment (shown as edited) and offers no edit on others’', async () => {
+    const edits: Edit[] = [];
+    const mine: CommentView[] = [
+      { id: 'm1', body: 'K+ 5.9', createdAt: at(1), authorName: 'Me', parentId: null, anchor: null, mine: true },
+      { id: 'o1', body: 'Repeat it', createdAt: at(2), authorName: 'Omar Okafor', parentId: 'm1', anchor: null },
+    ];
+    render(<Harness initial={mine} edits={edits} />);
+    const article = threads().getAllByRole('article')[0];
+    // one Edit, one Delete: on the own comment, not on the reply
+    expect(within(article).getAllByRole('button', { name: 'Edit' })).toHaveLength(1);
+    expect(within(article).getAllByRole('button', { name: 'Delete' })).toHaveLength(1);
+    fireEvent.click(within(article).getByRole('button', { name: 'Edit' }));
+    const box = within(article).getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement;
+    expect(box.value).toBe('K+ 5.9');
+    expect(document.activeElement).toBe(box);
+    fireEvent.change(box, { target: { value: 'K+ 5.9, haemolysed @o' } });
+    await screen.findByRole('listbox');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await act(async () => fireEvent.click(within(article).getByRole('button', { name: 'Save' })));
+    expect(edits).toEqual([{ id: 'm1', body: 'K+ 5.9, haemolysed @Omar.Okafor', mentions: ['p-okafor'] }]);
+    expect(within(article).queryByRole('textbox', { name: 'Edit your comment' })).toBeNull();
+    expect(within(article).getByText('K+ 5.9, haemolysed', { exact: false })).toBeTruthy();
+    expect(within(article).getByText('(edited)')).toBeTruthy();
+
+    // Cancel leaves the text as it was; saving the same text sends nothing
+    fireEvent.click(within(article).getByRole('button', { name: 'Edit' }));
+    fireEvent.change(within(article).getByRole('textbox', { name: 'Edit your comment' }), { target: { value: 'Something else' } });
+    fireEvent.click(within(article).getByRole('button', { name: 'Cancel' }));
+    expect(within(article).queryByText('Something else')).toBeNull();
+    fireEvent.click(within(article).getByRole('button', { name: 'Edit' }));
+    await act(async () => fireEvent.click(within(article).getByRole('button', { name: 'Save' })));
+    expect(edits).toHaveLength(1);
+  });
+
+  it('shows why an edit failed and keeps the text being edited', async () => {
+    render(<Harness initial={[{ ...existing[0], mine: true }]} failWith={new Error('This comment was changed elsewhere (another tab or window) since you opened it.')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const box = screen.getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: 'My better wording' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    expect(screen.getByRole('alert').textContent).toBe('This comment was changed elsewhere (another tab or window) since you opened it.');
+    expect((screen.getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement).value).toBe('My better wording');
+  });
+
+  it('deletes the user’s own comment after asking once more: "Comment deleted" stays in its thread, replies kept', async () => {
+    const edits: Edit[] = [];
+    render(<Harness initial={[{ ...existing[0], mine: true }, existing[1]]} edits={edits} />);
+    const article = threads().getAllByRole('article')[0];
+    fireEvent.click(within(article).getByRole('button', { name: 'Delete' }));
+    expect(within(article).getByText('Delete this comment?')).toBeTruthy();
+    fireEvent.click(within(article).getByRole('button', { name: 'Keep' }));
+    expect(edits).toEqual([]);
+    fireEvent.click(within(article).getByRole('button', { name: 'Delete' }));
+    await act(async () => fireEvent.click(within(article).getByRole('button', { name: 'Delete' })));
+    expect(edits).toEqual([{ id: 'c1', body: '' }]);
+    const deleted = threads().getByRole('article', { name: 'Deleted comment' });
+    expect(within(deleted).getByText('Comment deleted')).toBeTruthy();
+    expect(within(deleted).queryByText(/BP trending up/)).toBeNull();
+    expect(within(deleted).queryByRole('button')).toBeNull(); // no reply, edit or delete on a deleted comment
+    expect(within(deleted).getByRole('list', { name: 'Replies' }).textContent).toContain('Agreed, will adjust the dose.');
+  });
+
+  it('shows why a deletion failed, keeping the comment', async () => {
+    render(<Harness initial={[{ ...existing[0], mine: true }]} failWith={new Error('This comment is no longer available: it was deleted, or the chart is no longer open to you.')} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Delete' })));
+    expect(screen.getByRole('alert').textContent).toBe('This comment is no longer available: it was deleted, or the chart is no longer open to you.');
+    expect(screen.getByText(/BP trending up/)).toBeTruthy();
   });
 
   it('shows loading and error states, with a retry', () => {

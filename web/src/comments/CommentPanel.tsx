@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type RefObject, type SyntheticEvent } from 'react';
 import { describeProblem } from '../ui/errors';
 import { formatDateTime } from '../ui/format';
-import { ErrorState, Loading } from '../ui/states';
+import { ErrorState, FieldError, Loading } from '../ui/states';
 import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView, type MentionOption } from './feed';
 
 /** A pending anchor: the record a new comment will be pinned to, with words for it. */
@@ -189,14 +189,22 @@ function useMentionAutocomplete(feed: CommentFeed, body: string, setBody: (value
   };
 }
 
-function CommentForm({ feed, anchor, parentId, onDone, label }: {
+/**
+ * A comment's text box with @mention autocomplete, for a new comment, a reply or an edit: `send`
+ * gets the trimmed text and the practitioners @mentioned; on failure the error shows and the text stays.
+ */
+function CommentForm({ feed, label, submitLabel, busyLabel, rows = 3, initialBody = '', send, onSent, onCancel }: {
   feed: CommentFeed;
-  anchor?: AnchorChoice | null;
-  parentId?: string;
-  onDone?(): void;
   label: string;
+  submitLabel: string;
+  busyLabel: string;
+  rows?: number;
+  initialBody?: string;
+  send(body: string, mentions: string[]): Promise<void>;
+  onSent?(): void;
+  onCancel?(): void;
 }) {
-  const [body, setBody] = useState('');
+  const [body, setBody] = useState(initialBody);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const textarea = useRef<HTMLTextAreaElement>(null);
@@ -219,13 +227,12 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
     setBusy(true);
     setError(undefined);
     try {
-      const mentioned = mentions.mentions();
-      await feed.add({ body: text, parentId, anchor: anchor ? { type: anchor.type, id: anchor.id } : undefined, ...(mentioned.length ? { mentions: mentioned } : {}) });
+      await send(text, mentions.mentions());
       setBody('');
       mentions.reset();
       clearTimeout(typingTimer.current);
       feed.setTyping(false);
-      onDone?.();
+      onSent?.();
     } catch (failure) {
       setError(describeProblem(failure as Error).message);
     } finally {
@@ -240,9 +247,10 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
           ref={textarea}
           value={body}
           onChange={(e) => onChange(e.target.value, e.target.selectionStart ?? e.target.value.length)}
-          rows={parentId ? 2 : 3}
+          rows={rows}
           maxLength={MAX_BODY}
           aria-invalid={error ? true : undefined}
+          autoFocus={Boolean(initialBody)}
           {...mentions.inputProps}
         />
       </label>
@@ -250,17 +258,13 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
       <p className="visually-hidden" aria-live="polite">
         {mentions.announcement}
       </p>
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FieldError>{error}</FieldError>
       <div className="row">
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Posting…' : parentId ? 'Reply' : 'Post comment'}
+          {busy ? busyLabel : submitLabel}
         </button>
-        {onDone && parentId ? (
-          <button type="button" onClick={onDone}>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
             Cancel
           </button>
         ) : null}
@@ -269,12 +273,94 @@ function CommentForm({ feed, anchor, parentId, onDone, label }: {
   );
 }
 
+/** What a new comment or reply sends: mentions only when there are some. */
+function newComment(feed: CommentFeed, fields: { parentId?: string; anchor?: AnchorChoice | null }) {
+  const { parentId, anchor } = fields;
+  return (body: string, mentioned: string[]) =>
+    feed.add({ body, parentId, anchor: anchor ? { type: anchor.type, id: anchor.id } : undefined, ...(mentioned.length ? { mentions: mentioned } : {}) });
+}
+
 function CommentHeader({ comment }: { comment: CommentView }) {
   return (
     <header>
       <strong>{comment.authorName ?? 'A clinician'}</strong> <time dateTime={comment.createdAt}>{formatDateTime(comment.createdAt)}</time>
-      {comment.editedAt ? <span className="muted"> (edited)</span> : null}
+      {comment.editedAt && !comment.deleted ? <span className="muted"> (edited)</span> : null}
     </header>
+  );
+}
+
+/**
+ * One comment's text, or "Comment deleted"; on the user's own comments, Edit (the text in a box,
+ * Save or Cancel) and Delete (asks once more). Errors show beside it; an edit's text is kept.
+ */
+function CommentContent({ comment, feed }: { comment: CommentView; feed: CommentFeed }) {
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [error, setError] = useState<string>();
+  const editButton = useRef<HTMLButtonElement>(null);
+  if (comment.deleted) return <p className="comment-body comment-deleted muted">Comment deleted</p>;
+  const stopEditing = () => {
+    setEditing(false);
+    // back to where the edit started (the button is rendered again first)
+    setTimeout(() => editButton.current?.focus());
+  };
+  const remove = async () => {
+    setDeleting(true);
+    setError(undefined);
+    try {
+      await feed.remove(comment.id);
+    } catch (failure) {
+      setError(describeProblem(failure as Error).message);
+      setConfirming(false);
+    } finally {
+      setDeleting(false);
+    }
+  };
+  if (editing) {
+    return (
+      <CommentForm
+        feed={feed}
+        label="Edit your comment"
+        submitLabel="Save"
+        busyLabel="Saving…"
+        rows={2}
+        initialBody={comment.body}
+        send={(body, mentioned) => (body === comment.body && !mentioned.length ? Promise.resolve() : feed.edit(comment.id, body, mentioned))}
+        onSent={stopEditing}
+        onCancel={stopEditing}
+      />
+    );
+  }
+  return (
+    <>
+      <p className="comment-body">{withMentions(comment.body)}</p>
+      {comment.mine ? (
+        <div className="row comment-actions">
+          {confirming ? (
+            <>
+              <span>Delete this comment?</span>
+              <button type="button" className="danger" onClick={remove} disabled={deleting} autoFocus>
+                {deleting ? 'Deleting…' : 'Delete'}
+              </button>
+              <button type="button" onClick={() => setConfirming(false)} disabled={deleting}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="link" ref={editButton} onClick={() => { setError(undefined); setEditing(true); }}>
+                Edit
+              </button>
+              <button type="button" className="link" onClick={() => { setError(undefined); setConfirming(true); }}>
+                Delete
+              </button>
+            </>
+          )}
+        </div>
+      ) : null}
+      <FieldError>{error}</FieldError>
+    </>
   );
 }
 
@@ -287,22 +373,31 @@ function CommentItem({ comment, replies, feed, describeAnchor }: {
   const [replying, setReplying] = useState(false);
   return (
     <li className="comment">
-      <article aria-label={`Comment by ${comment.authorName ?? 'a clinician'}`}>
-        <CommentHeader comment={comment} />
-        {comment.anchor ? <p className="comment-anchor">On {describeAnchor(comment.anchor)}</p> : null}
-        <p className="comment-body">{withMentions(comment.body)}</p>
+      <article aria-label={comment.deleted ? 'Deleted comment' : `Comment by ${comment.authorName ?? 'a clinician'}`}>
+        {comment.deleted ? null : <CommentHeader comment={comment} />}
+        {comment.anchor && !comment.deleted ? <p className="comment-anchor">On {describeAnchor(comment.anchor)}</p> : null}
+        <CommentContent comment={comment} feed={feed} />
         {replies.length ? (
           <ul className="replies" aria-label="Replies">
             {replies.map((reply) => (
               <li key={reply.id} className="comment reply">
-                <CommentHeader comment={reply} />
-                <p className="comment-body">{withMentions(reply.body)}</p>
+                {reply.deleted ? null : <CommentHeader comment={reply} />}
+                <CommentContent comment={reply} feed={feed} />
               </li>
             ))}
           </ul>
         ) : null}
-        {replying ? (
-          <CommentForm feed={feed} parentId={comment.id} onDone={() => setReplying(false)} label="Your reply" />
+        {comment.deleted ? null : replying ? (
+          <CommentForm
+            feed={feed}
+            label="Your reply"
+            submitLabel="Reply"
+            busyLabel="Posting…"
+            rows={2}
+            send={newComment(feed, { parentId: comment.id })}
+            onSent={() => setReplying(false)}
+            onCancel={() => setReplying(false)}
+          />
         ) : (
           <button type="button" className="link" onClick={() => setReplying(true)}>
             Reply
@@ -310,6 +405,41 @@ function CommentItem({ comment, replies, feed, describeAnchor }: {
         )}
       </article>
     </li>
+  );
+}
+
+/** "Show earlier comments": the next page back, with its loading state, errors and what it brought, announced. */
+function EarlierComments({ feed }: { feed: CommentFeed }) {
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  const [pages, setPages] = useState(0);
+  if (!feed.hasEarlier && !pages) return null;
+  const load = async () => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      await feed.loadEarlier();
+      setPages((count) => count + 1);
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <div className="earlier-comments">
+      {feed.hasEarlier ? (
+        <button type="button" onClick={load} disabled={loading}>
+          {loading ? 'Loading earlier comments…' : 'Show earlier comments'}
+        </button>
+      ) : (
+        <p className="muted">These are all the comments on this chart.</p>
+      )}
+      <p className="visually-hidden" aria-live="polite">
+        {pages ? `${pages === 1 ? 'A page' : `${pages} pages`} of earlier comments loaded, above.` : ''}
+      </p>
+      <FieldError>{error}</FieldError>
+    </div>
   );
 }
 
@@ -363,13 +493,21 @@ export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a)
           </button>
         </p>
       ) : null}
-      <CommentForm feed={feed} anchor={anchor} onDone={onClearAnchor} label={anchor ? 'Comment on this record' : 'New comment (use @name to mention)'} />
+      <CommentForm
+        feed={feed}
+        label={anchor ? 'Comment on this record' : 'New comment (use @name to mention)'}
+        submitLabel="Post comment"
+        busyLabel="Posting…"
+        send={newComment(feed, { anchor })}
+        onSent={onClearAnchor}
+      />
       <p className="typing" aria-live="polite">
         {feed.typing.length ? `${feed.typing.join(', ')} ${feed.typing.length === 1 ? 'is' : 'are'} typing…` : ''}
       </p>
       {feed.status === 'loading' ? <Loading what="comments" /> : null}
       {feed.status === 'error' ? <ErrorState error={feed.error} retry={feed.reload} what="comments" /> : null}
       {feed.status === 'ready' && !roots.length ? <p className="state state-empty">No comments on this chart yet.</p> : null}
+      {feed.status === 'ready' ? <EarlierComments feed={feed} /> : null}
       <ol className="comments" aria-label="Comment threads">
         {roots.map((comment) => (
           <CommentItem key={comment.id} comment={comment} replies={repliesOf(comment.id)} feed={feed} describeAnchor={describeAnchor} />

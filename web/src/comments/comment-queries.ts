@@ -1,22 +1,27 @@
 import { graphql } from '../gql';
-import type { ChartCommentFieldsFragment, MentionCandidatesQuery } from '../gql/graphql';
+import type { ChartCommentFieldsFragment, ChartCommentsQuery, MentionCandidatesQuery } from '../gql/graphql';
 import type { MentionOption } from './feed';
-import type { LiveComment } from './live-comments';
+import type { CommentPage, LiveComment } from './live-comments';
 
 /*
  * What the comment panel asks over GraphQL (no React here: test/web/live-comments.test.ts sends
- * the same documents): the first load of a chart's comments, and colleagues to @mention.
+ * the same documents): a chart's comments, newest first, a page at a time (the first page, then
+ * earlier ones by the connection's keyset cursor), and colleagues to @mention.
  */
 
 export const CHART_COMMENTS = graphql(`
-  query ChartComments($patientId: ID!, $first: Int!) {
+  query ChartComments($patientId: ID!, $first: Int!, $after: String) {
     patient(id: $patientId) {
       id
-      chartComments(first: $first) {
+      chartComments(first: $first, after: $after) {
         edges {
           node {
             ...ChartCommentFields
           }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
         }
       }
     }
@@ -32,6 +37,9 @@ export const CHART_COMMENTS = graphql(`
       id
     }
     parent {
+      id
+    }
+    mentions {
       id
     }
     author {
@@ -63,7 +71,7 @@ export const MENTION_CANDIDATES = graphql(`
   }
 `);
 
-/** How many of the newest comments the first load shows (older ones are not shown yet). */
+/** How many comments a page holds: the first load shows the newest FIRST_LOAD, "Show earlier comments" as many more. */
 export const FIRST_LOAD = 100;
 export const MENTION_PAGE = 8;
 
@@ -75,6 +83,7 @@ export function toLiveComment(node: ChartCommentFieldsFragment): LiveComment {
     parentId: node.parent?.id ?? null,
     anchor: node.anchor ? { type: node.anchor.type, id: node.anchor.id } : null,
     body: node.body,
+    mentions: node.mentions.map((mention) => mention.id),
     version: node.version,
     author: author
       ? { userId: author.userId, role: author.role ?? null, organizationId: author.organization?.id ?? null, displayName: author.displayName, organizationName: author.organization?.name ?? null }
@@ -82,6 +91,16 @@ export function toLiveComment(node: ChartCommentFieldsFragment): LiveComment {
     createdAt: node.createdAt,
     editedAt: node.editedAt ?? null,
     deletedAt: null,
+  };
+}
+
+/** A page of ChartComments (null: the chart is not available to the caller). */
+export function toCommentPage(data: ChartCommentsQuery): CommentPage | null {
+  const connection = data.patient?.chartComments;
+  if (!connection) return null;
+  return {
+    comments: connection.edges.map(({ node }) => toLiveComment(node)),
+    earlierCursor: connection.pageInfo.hasNextPage ? (connection.pageInfo.endCursor ?? null) : null,
   };
 }
 

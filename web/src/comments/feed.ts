@@ -22,6 +22,10 @@ export interface CommentView {
   authorName: string | null;
   parentId: string | null;
   anchor: CommentAnchor | null;
+  /** Written by the signed-in user: they may edit and delete it. */
+  mine?: boolean;
+  /** Deleted (by its author): shown as "Comment deleted" in its thread, `body` empty. */
+  deleted?: boolean;
 }
 
 export interface Viewer {
@@ -49,7 +53,10 @@ export interface CommentFeed {
   /** `removed`: the caller may no longer read this chart (consent revoked, break-glass over): nothing is shown. */
   status: 'loading' | 'ready' | 'error' | 'removed';
   error?: Error;
+  /** Oldest first: the newest page at first, earlier pages as loadEarlier() brings them. */
   comments: readonly CommentView[];
+  /** Whether comments older than the earliest shown exist (loadEarlier() brings the next page). */
+  hasEarlier: boolean;
   /** Whether comments, presence and typing are arriving as they happen right now. */
   connection: 'connecting' | 'online' | 'offline';
   /** Others who have this chart open now. */
@@ -58,6 +65,12 @@ export interface CommentFeed {
   typing: readonly string[];
   /** Resolves once stored; rejects with the reason (an Error whose message can be shown). */
   add(comment: NewComment): Promise<void>;
+  /** Changes the text of one of the user's own comments; `addedMentions`: practitioners newly @mentioned. Rejects like add. */
+  edit(id: string, body: string, addedMentions?: readonly string[]): Promise<void>;
+  /** Deletes one of the user's own comments. Rejects like add. */
+  remove(id: string): Promise<void>;
+  /** Loads the page of comments before the earliest shown; rejects with words to show. */
+  loadEarlier(): Promise<void>;
   setTyping(typing: boolean): void;
   /** Colleagues to @mention whose name matches `query` (each word a prefix of a word of the name). */
   findMentions(query: string): Promise<readonly MentionOption[]>;

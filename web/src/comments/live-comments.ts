@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { describeCode } from '../ui/errors';
+import { describeCode, describeProblem } from '../ui/errors';
 import { humanize } from '../ui/format';
 import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView, type NewComment, type Viewer } from './feed';
 
@@ -25,12 +25,21 @@ export interface LiveComment {
   anchor: CommentAnchor | null;
   /** null once deleted. */
   body: string | null;
+  /** Practitioner ids @mentioned in the current version. */
+  mentions?: string[];
   version: number;
   /** displayName and organizationName come with the first load (GraphQL), not with socket events. */
   author: { userId: string; role: string | null; organizationId: string | null; displayName?: string | null; organizationName?: string | null } | null;
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+}
+
+/** A page of a chart's comments (newest first over GraphQL) and where the earlier ones start. */
+export interface CommentPage {
+  comments: LiveComment[];
+  /** The cursor of the next, earlier page; null when this page reaches the first comment. */
+  earlierCursor: string | null;
 }
 
 interface CommentEvent {
@@ -72,8 +81,8 @@ export interface LiveCommentsDeps {
   token(): Promise<string | undefined>;
   /** Exchanges the refresh token now (the server refused the access token); false when the session has ended. */
   refreshToken(): Promise<boolean>;
-  /** The newest comments of the chart (GraphQL, deleted ones left out), any order. */
-  loadComments(): Promise<LiveComment[]>;
+  /** A page of the chart's comments (GraphQL, newest first, deleted ones left out): the newest, or those before `after`. */
+  loadComments(after?: string): Promise<CommentPage>;
   /** An organization's name (cached by the caller); null when unknown. */
   organizationName(id: string): Promise<string | null>;
   /** A fresh clientMessageId (a UUID). */
@@ -81,7 +90,7 @@ export interface LiveCommentsDeps {
 }
 
 /** What the panel shows, minus the actions (see CommentFeed). */
-export type LiveCommentsView = Pick<CommentFeed, 'status' | 'error' | 'comments' | 'connection' | 'viewers' | 'typing'>;
+export type LiveCommentsView = Pick<CommentFeed, 'status' | 'error' | 'comments' | 'hasEarlier' | 'connection' | 'viewers' | 'typing'>;
 
 /** How long a colleague shows as typing without hearing from them again (they repeat it every TYPING_REPEAT_MS). */
 export const TYPING_SHOWN_MS = 6000;
@@ -91,12 +100,22 @@ const SEND_ATTEMPTS = 3;
 /** Reconnect delays: the first at once, then backing off (with jitter) up to the last. */
 const RECONNECT_DELAYS_MS = [0, 500, 1000, 2000, 5000, 10_000];
 
+/** Why an edit or a deletion found nothing to change. */
+const GONE = 'This comment is no longer available: it was deleted, or the chart is no longer open to you.';
+/** An edit of a version that is no longer the newest (the author changed it in another tab or window). */
+const CHANGED_ELSEWHERE = 'This comment was changed elsewhere (another tab or window) since you opened it. Your text is kept: save again to replace that version.';
+
 /** A refusal the server acknowledged (not retried). */
 class Refused extends Error {}
 
 export class LiveComments {
   private readonly listeners = new Set<() => void>();
   private readonly comments = new Map<string, LiveComment>();
+  /** Comments shown alive at some point: once deleted, they stay in their thread as "Comment deleted". */
+  private readonly seenAlive = new Set<string>();
+  /** Where the earlier comments start (GraphQL keyset cursor); null once the first comment is loaded. */
+  private earlierCursor: string | null = null;
+  private loadingEarlier: Promise<void> | undefined;
   /** Display names heard of (presence, typing, the first load), by user id. */
   private readonly names = new Map<string, string>();
   private readonly organizations = new Map<string, string | null>();
@@ -164,30 +183,83 @@ export class LiveComments {
   };
 
   add = async (input: NewComment): Promise<void> => {
-    if (this.status === 'removed') throw new Error(REMOVED_NOTICE);
-    const payload = {
+    await this.write('comment:add', {
       patientId: this.deps.patientId,
       body: input.body,
       ...(input.parentId ? { parentId: input.parentId } : {}),
       ...(input.anchor ? { anchor: input.anchor } : {}),
       ...(input.mentions?.length ? { mentions: input.mentions } : {}),
-      // the same id on every attempt: the server stores the comment once
-      clientMessageId: this.deps.newId(),
-    };
+    }, 'This chart, or the comment you reply to, is no longer available to you.');
+  };
+
+  /**
+   * Changes the text of one of the user's comments (the version shown is the one edited). Newly
+   * @mentioned practitioners are added to those the comment already mentions (and notified).
+   */
+  edit = async (id: string, body: string, addedMentions: readonly string[] = []): Promise<void> => {
+    const known = this.ownComment(id);
+    const mentions = addedMentions.length ? [...new Set([...(known.mentions ?? []), ...addedMentions])] : undefined;
+    await this.write('comment:edit', { id, body, expectedVersion: known.version, ...(mentions ? { mentions } : {}) }, GONE);
+  };
+
+  /** Deletes one of the user's comments (soft: the server keeps it for the record; it shows as deleted). */
+  remove = async (id: string): Promise<void> => {
+    this.ownComment(id);
+    await this.write('comment:delete', { id }, GONE);
+  };
+
+  /** Loads the page of comments before the earliest loaded (GraphQL); merged by id and version with what the socket sent. */
+  loadEarlier = (): Promise<void> => {
+    if (this.status === 'removed') return Promise.reject(new Error(REMOVED_NOTICE));
+    const after = this.earlierCursor;
+    if (!after || this.closed) return Promise.resolve();
+    this.loadingEarlier ??= this.deps
+      .loadComments(after)
+      .then((page) => {
+        if (this.closed || this.status === 'removed') return;
+        this.keep(page.comments);
+        this.earlierCursor = page.earlierCursor;
+        this.changed();
+      })
+      .catch((error: Error) => {
+        throw new Error(`Earlier comments could not be loaded: ${describeProblem(error).message}`);
+      })
+      .finally(() => {
+        this.loadingEarlier = undefined;
+      });
+    return this.loadingEarlier;
+  };
+
+  /** A comment of the user's that is still there (edit and delete buttons show only on those). */
+  private ownComment(id: string): LiveComment {
+    if (this.status === 'removed') throw new Error(REMOVED_NOTICE);
+    const known = this.comments.get(id);
+    if (!known || known.deletedAt) throw new Error(GONE);
+    if (known.author?.userId !== this.deps.me.userId) throw new Error('Only its author can change a comment.');
+    return known;
+  }
+
+  /**
+   * Sends a comment write with a fresh clientMessageId, retried with the same id (the server stores
+   * it once) while the connection is down; applies the acknowledged comment.
+   */
+  private async write(event: 'comment:add' | 'comment:edit' | 'comment:delete', fields: Record<string, unknown>, notFound: string): Promise<void> {
+    if (this.status === 'removed') throw new Error(REMOVED_NOTICE);
+    const payload = { ...fields, clientMessageId: this.deps.newId() };
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const event = await this.ask<CommentEvent>('comment:add', payload);
-        this.upsert(event.comment);
+        const ack = await this.ask<CommentEvent>(event, payload, notFound);
+        this.upsert(ack.comment);
         this.changed();
         return;
       } catch (error) {
         if (error instanceof Refused || attempt >= SEND_ATTEMPTS || this.closed) {
-          throw error instanceof Refused ? error : new Error('Your comment could not be sent: the connection to caregraph is down. Your text is kept: try again in a moment.');
+          throw error instanceof Refused ? error : new Error(`Your ${event === 'comment:add' ? 'comment' : 'change'} could not be sent: the connection to caregraph is down. Your text is kept: try again in a moment.`);
         }
         if (!this.socket) await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
-  };
+  }
 
   /** Tells the others whether the user is typing (only changes, and a repeat while it goes on). */
   setTyping = (typing: boolean): void => {
@@ -205,13 +277,10 @@ export class LiveComments {
 
   private async load(): Promise<void> {
     try {
-      const comments = await this.deps.loadComments();
+      const { comments, earlierCursor } = await this.deps.loadComments();
       if (this.closed) return;
-      for (const comment of comments) {
-        const author = comment.author;
-        if (author?.organizationId && author.organizationName) this.organizations.set(author.organizationId, author.organizationName);
-        this.upsert(comment);
-      }
+      this.keep(comments);
+      this.earlierCursor = earlierCursor;
       const newest = [...comments].sort(byCreation).pop();
       this.lastCommentId = newest?.id;
       this.loaded = true;
@@ -354,10 +423,20 @@ export class LiveComments {
     if (event.comment.author) this.stopTyper(event.comment.author.userId);
   }
 
-  /** Keeps the newest version of each comment; a deletion is final (kept as a tombstone, not shown). */
+  /** Keeps comments loaded over GraphQL (their organizations' names too). */
+  private keep(comments: readonly LiveComment[]): void {
+    for (const comment of comments) {
+      const author = comment.author;
+      if (author?.organizationId && author.organizationName) this.organizations.set(author.organizationId, author.organizationName);
+      this.upsert(comment);
+    }
+  }
+
+  /** Keeps the newest version of each comment; a deletion is final (kept as a tombstone). */
   private upsert(comment: LiveComment): void {
     const known = this.comments.get(comment.id);
     if (known && (known.deletedAt || (!comment.deletedAt && comment.version <= known.version))) return;
+    if (!comment.deletedAt) this.seenAlive.add(comment.id);
     const displayName = comment.author?.displayName ?? known?.author?.displayName;
     this.comments.set(comment.id, comment.author ? { ...comment, author: { ...comment.author, displayName } } : comment);
   }
@@ -399,6 +478,8 @@ export class LiveComments {
     this.status = 'removed';
     this.error = undefined;
     this.comments.clear();
+    this.seenAlive.clear();
+    this.earlierCursor = null;
     this.viewers = [];
     this.clearTypers();
     this.joined = false;
@@ -413,13 +494,13 @@ export class LiveComments {
   }
 
   /** Emits and resolves with the ack's data; a refusal rejects with Refused (words to show), a timeout with a plain Error. */
-  private async ask<T>(event: string, payload: unknown): Promise<T> {
+  private async ask<T>(event: string, payload: unknown, notFound: string): Promise<T> {
     const socket = this.socket;
     if (!socket) throw new Error('not connected');
     const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
     if (!ack.ok) {
       const { code, message, field } = ack.error;
-      throw new Refused(code === 'NOT_FOUND' ? 'This chart, or the comment you reply to, is no longer available to you.' : describeCode(code, message, field).message);
+      throw new Refused(code === 'NOT_FOUND' ? notFound : code === 'CONFLICT' ? CHANGED_ELSEWHERE : describeCode(code, message, field).message);
     }
     return ack.data;
   }
@@ -451,18 +532,21 @@ export class LiveComments {
   }
 
   private buildView(): LiveCommentsView {
-    const comments: CommentView[] = [...this.comments.values()]
-      .filter((comment) => !comment.deletedAt && comment.body !== null)
-      .sort(byCreation)
-      .map((comment) => ({
-        id: comment.id,
-        body: comment.body ?? '',
-        createdAt: comment.createdAt,
-        editedAt: comment.editedAt,
-        authorName: comment.author ? this.label(comment.author.userId, comment.author.role, comment.author.organizationId, comment.author.displayName) : null,
-        parentId: comment.parentId,
-        anchor: comment.anchor,
-      }));
+    const alive = [...this.comments.values()].filter((comment) => !comment.deletedAt && comment.body !== null);
+    const parents = new Set(alive.map((comment) => comment.parentId));
+    // a deleted comment stays in its thread when it was shown alive or still has replies
+    const deleted = [...this.comments.values()].filter((comment) => comment.deletedAt && (this.seenAlive.has(comment.id) || parents.has(comment.id)));
+    const comments: CommentView[] = [...alive, ...deleted].sort(byCreation).map((comment) => ({
+      id: comment.id,
+      body: comment.deletedAt ? '' : (comment.body ?? ''),
+      createdAt: comment.createdAt,
+      editedAt: comment.editedAt,
+      authorName: comment.author ? this.label(comment.author.userId, comment.author.role, comment.author.organizationId, comment.author.displayName) : null,
+      parentId: comment.parentId,
+      anchor: comment.anchor,
+      mine: comment.author?.userId === this.deps.me.userId,
+      ...(comment.deletedAt ? { deleted: true } : {}),
+    }));
     const viewers: Viewer[] = this.viewers.map((viewer) => ({
       userId: viewer.userId,
       name: viewer.displayName ?? humanize(viewer.role),
@@ -472,7 +556,7 @@ export class LiveComments {
       const viewer = this.viewers.find((v) => v.userId === userId);
       return this.label(userId, viewer?.role ?? null, viewer?.organizationId ?? null, this.typerNames.get(userId));
     });
-    return { status: this.status, error: this.error, comments, connection: this.connection, viewers, typing };
+    return { status: this.status, error: this.error, comments, hasEarlier: this.earlierCursor !== null, connection: this.connection, viewers, typing };
   }
 }
 

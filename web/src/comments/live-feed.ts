@@ -4,25 +4,16 @@ import { io } from 'socket.io-client';
 import { useAuth } from '../auth/AuthProvider';
 import { ORGANIZATION_NAME, useMe } from '../auth/me';
 import type { Session } from '../auth/session';
-import { CHART_COMMENTS, FIRST_LOAD, MENTION_CANDIDATES, MENTION_PAGE, toLiveComment, toMentionOptions } from './comment-queries';
+import { newClientMessageId } from '../inbox/people';
+import { CHART_COMMENTS, FIRST_LOAD, MENTION_CANDIDATES, MENTION_PAGE, toCommentPage, toMentionOptions } from './comment-queries';
 import type { CommentFeed, MentionOption } from './feed';
-import { LiveComments, type LiveComment, type LiveCommentsView } from './live-comments';
+import { LiveComments, type CommentPage, type LiveCommentsView } from './live-comments';
 
-/** A v4 UUID for clientMessageId, also where crypto.randomUUID is missing (pages not served over https or localhost). */
-function uuid(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-async function loadComments(client: ApolloClient<unknown>, patientId: string): Promise<LiveComment[]> {
-  const { data } = await client.query({ query: CHART_COMMENTS, variables: { patientId, first: FIRST_LOAD }, fetchPolicy: 'network-only' });
-  const connection = data.patient?.chartComments;
-  if (!connection) throw new Error('Not found, or not available to you.');
-  return connection.edges.map(({ node }) => toLiveComment(node));
+async function loadComments(client: ApolloClient<unknown>, patientId: string, after?: string): Promise<CommentPage> {
+  const { data } = await client.query({ query: CHART_COMMENTS, variables: { patientId, first: FIRST_LOAD, after }, fetchPolicy: 'network-only' });
+  const page = toCommentPage(data);
+  if (!page) throw new Error('Not found, or not available to you.');
+  return page;
 }
 
 async function findMentions(client: ApolloClient<unknown>, patientId: string, name: string): Promise<MentionOption[]> {
@@ -38,14 +29,15 @@ function liveComments(session: Session, client: ApolloClient<unknown>, patientId
     openSocket: () => io({ path: '/socket.io', autoConnect: false, reconnection: false, forceNew: true, transports: ['websocket', 'polling'], tryAllTransports: true }),
     token: () => session.token(),
     refreshToken: () => session.refresh(),
-    loadComments: () => loadComments(client, patientId),
+    loadComments: (after) => loadComments(client, patientId, after),
     organizationName: async (id) =>
       (await client.query({ query: ORGANIZATION_NAME, variables: { id }, fetchPolicy: 'cache-first' })).data.organization?.name ?? null,
-    newId: uuid,
+    newId: newClientMessageId,
   });
 }
 
-const CONNECTING: LiveCommentsView = { status: 'loading', comments: [], connection: 'connecting', viewers: [], typing: [] };
+const CONNECTING: LiveCommentsView = { status: 'loading', comments: [], hasEarlier: false, connection: 'connecting', viewers: [], typing: [] };
+const STILL_CONNECTING = () => Promise.reject(new Error('Comments are still connecting: try again in a moment.'));
 const NOTHING = () => () => undefined;
 
 /**
@@ -67,7 +59,10 @@ export function useLiveCommentFeed(patientId: string): CommentFeed {
   const view = useSyncExternalStore(live?.subscribe ?? NOTHING, live?.getView ?? (() => CONNECTING));
   const actions = useMemo(
     () => ({
-      add: live ? live.add : () => Promise.reject(new Error('Comments are still connecting: try again in a moment.')),
+      add: live ? live.add : STILL_CONNECTING,
+      edit: live ? live.edit : STILL_CONNECTING,
+      remove: live ? live.remove : STILL_CONNECTING,
+      loadEarlier: live ? live.loadEarlier : STILL_CONNECTING,
       setTyping: live ? live.setTyping : () => undefined,
       reload: live ? live.reload : () => undefined,
       findMentions: (query: string) => findMentions(client, patientId, query),

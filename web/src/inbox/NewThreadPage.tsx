@@ -1,10 +1,10 @@
 import { useMutation, useQuery, type ApolloError } from '@apollo/client';
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { describeProblem } from '../ui/errors';
-import { Loading } from '../ui/states';
+import { FieldError, Loading } from '../ui/states';
 import { aboutPatient, describePerson, MESSAGE_MAX_LENGTH, newClientMessageId, type PatientView } from './people';
-import { CHART_COLLEAGUES, COLLEAGUES, INBOX_PATIENTS, SEND_MESSAGE, START_THREAD } from './queries';
+import { CHART_COLLEAGUES, COLLEAGUES, INBOX_PATIENT, INBOX_PATIENTS, SEND_MESSAGE, START_THREAD } from './queries';
 
 interface Recipient {
   userId: string;
@@ -144,6 +144,25 @@ function RecipientPicker({ patientId, chosen, onChange }: { patientId: string | 
   );
 }
 
+/**
+ * The patient `?patient=<id>` names (the chart's "Message about this patient"), chosen once loaded;
+ * a patient who cannot be found (or is not available to the caller) leaves the choice open, saying so.
+ */
+function usePreselectedPatient(choose: (patient: Patient) => void): { loading: boolean; problem?: string } {
+  const [params] = useSearchParams();
+  const id = params.get('patient');
+  const found = useQuery(INBOX_PATIENT, { variables: { id: id ?? '' }, skip: !id, fetchPolicy: 'network-only' });
+  const patient = found.data?.patient;
+  useEffect(() => {
+    if (patient) choose(patient);
+    // once per patient loaded (choose is a new function on every render)
+  }, [patient]);
+  if (!id) return { loading: false };
+  if (found.error) return { loading: false, problem: `The patient could not be loaded: ${describeProblem(found.error).message} Find them by name instead.` };
+  if (found.data && !patient) return { loading: false, problem: 'That patient was not found, or is not available to you. Find them by name instead.' };
+  return { loading: found.loading };
+}
+
 /** Start a conversation: with colleagues of your organization, or about a patient with anyone who may see the chart. */
 export function NewThreadPage() {
   const navigate = useNavigate();
@@ -164,6 +183,7 @@ export function NewThreadPage() {
     setRecipients([]); // who may be included depends on the patient
     setStartedId(undefined);
   };
+  const preselected = usePreselectedPatient(choosePatient);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!recipients.length) return setError('Choose at least one recipient.');
@@ -206,7 +226,8 @@ export function NewThreadPage() {
       <form className="new-thread card" onSubmit={submit} aria-describedby={error ? 'new-thread-error' : undefined}>
         <fieldset>
           <legend>About a patient (optional)</legend>
-          <PatientPicker patient={patient} onChange={choosePatient} />
+          {preselected.loading ? <Loading what="the patient" /> : <PatientPicker patient={patient} onChange={choosePatient} />}
+          <FieldError>{patient ? null : preselected.problem}</FieldError>
           <p className="muted">Colleagues at other organizations can be messaged about a patient all of you may see.</p>
         </fieldset>
         <fieldset>

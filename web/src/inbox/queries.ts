@@ -206,3 +206,12 @@ export const INBOX_PATIENTS = graphql(`
     }
   }
 `);
+
+/** The patient a new thread starts about, from the chart's "Message about this patient" (`/inbox/new?patient=<id>`). */
+export const INBOX_PATIENT = graphql(`
+  query InboxPatient($id: ID!) {
+    patient(id: $id) {
+      ...InboxPatient
+    }
+  }
+`);

@@ -7,7 +7,7 @@ import type { ConsentCategory } from '../gql/graphql';
 import { describeProblem } from '../ui/errors';
 import { formatDate, formatDateTime, formatMoney, formatMoneyList, humanize, personName } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
-import { SummarySection } from '../care/chart-sections';
+import { ChartNav, ChartSections } from '../care/chart-sections';
 
 const MY_RECORD = graphql(`
   query MyRecord($id: ID!) {
@@ -189,7 +189,10 @@ function MyRecord() {
           </>
         )}
       </QueryState>
-      <SummarySection patientId={patientId} />
+      <p className="muted">Your whole record from every organization that treated you, as your care team sees it. To correct something, ask the organization named beside it.</p>
+      <ChartNav />
+      {/* the care team's chart sections, without comments or anything that writes */}
+      <ChartSections patientId={patientId} />
     </div>
   );
 }

@@ -18,7 +18,8 @@ const BY_CODE: Record<string, string> = {
 
 /** An error the server named by its code (GraphQL extensions, a socket acknowledgement) in words to show; BAD_USER_INPUT keeps the server's message. */
 export function describeCode(code: string | undefined, message: string, field?: string): Problem {
-  if (code === 'BAD_USER_INPUT') return { code, field, message };
+  // a conflict naming a field is a taken unique value ("An account with this email already exists")
+  if (code === 'BAD_USER_INPUT' || (code === 'CONFLICT' && field)) return { code, field, message };
   return { code, field, message: (code && BY_CODE[code]) ?? 'The server could not complete this request. Try again; if it keeps failing, tell support.' };
 }
 
@@ -36,4 +37,19 @@ export function describeProblem(error: ApolloError | Error | undefined): Problem
   if (status === 400) return { message: 'The request was refused as too large or malformed.' };
   if (apollo.networkError) return { message: 'caregraph cannot be reached. Check your connection, then retry.' };
   return { message: error.message || 'Something went wrong.' };
+}
+
+/**
+ * The inputs at fault in a failed mutation, field name → message, from the GraphQL errors'
+ * `extensions.fields` (every invalid field) or `extensions.field`: to show each next to its input.
+ */
+export function fieldProblems(error: ApolloError | Error | undefined): Record<string, string> {
+  const byField: Record<string, string> = {};
+  for (const graphQLError of (error as Partial<ApolloError> | undefined)?.graphQLErrors ?? []) {
+    const fields = graphQLError.extensions?.fields as { field: string; message: string }[] | undefined;
+    const problem = describeCode(graphQLError.extensions?.code as string | undefined, graphQLError.message, graphQLError.extensions?.field as string | undefined);
+    if (fields?.length) for (const { field, message } of fields) byField[field] ??= message;
+    else if (problem.field) byField[problem.field] ??= problem.message;
+  }
+  return byField;
 }

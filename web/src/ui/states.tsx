@@ -60,3 +60,12 @@ export function Section({ title, id, actions, children }: { title: string; id?: 
     </section>
   );
 }
+
+/** What went wrong with a form or an action, announced at once; nothing when there is nothing to say. */
+export function FieldError({ children }: { children?: ReactNode }) {
+  return children ? (
+    <p className="field-error" role="alert">
+      {children}
+    </p>
+  ) : null;
+}
