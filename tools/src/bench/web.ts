@@ -264,7 +264,7 @@ export function webTable(report: WebBenchReport): string {
     `| comment round trip, doctor A's browser → doctor B's panel | ${report.roundTrip.delivered} of ${report.roundTrip.sent} delivered | ${report.roundTrip.p50} | ${report.roundTrip.p95} |`,
     '',
     live ? '- every comment reached the other browser live' : `- **${report.roundTrip.sent - report.roundTrip.delivered} of ${report.roundTrip.sent} comments never reached the other browser within ${DELIVERY_TIMEOUT_MS / 1000} s** (no live delivery to the panel: it shows them after a reload)`,
-    `- JavaScript a cold chart load fetched: ${kB(report.coldChartJs)} (uncompressed: the gateway does not compress)`,
+    `- JavaScript a cold chart load fetched: ${kB(report.coldChartJs)} (bytes as sent: the gateway serves precompressed brotli or gzip)`,
     '',
     `The built JavaScript (web/dist/assets, built ${built} UTC; gzip: node:zlib at its default level):`,
     '',
