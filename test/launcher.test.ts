@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -104,6 +105,8 @@ describe('npm start (tools/dist/start.js)', () => {
       NODE_ENV: 'development',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'pretty',
+      // with REDIS_URL (CI's server run) sign-in counters are shared through Redis: this platform keeps its own
+      RATE_LIMIT_KEY_PREFIX: `caregraph-launcher-test-${randomUUID()}`,
       DATA_DIR: dataDir,
       GATEWAY_PORT: String(gateway),
       PATIENTS_PORT: String(patients),

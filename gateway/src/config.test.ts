@@ -12,7 +12,7 @@ describe('gateway configuration', () => {
     expect(options.production).toBe(false);
     expect(options.queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
     expect(options.maxBodyBytes).toBe(DEFAULT_MAX_BODY_BYTES);
-    expect(options.rateLimit).toEqual(DEFAULT_RATE_LIMITS);
+    expect(options.rateLimit).toEqual({ ...DEFAULT_RATE_LIMITS, keyPrefix: 'caregraph-gw' });
     expect(options.trustProxy).toBeUndefined();
   });
 
@@ -24,6 +24,7 @@ describe('gateway configuration', () => {
       GATEWAY_MAX_BODY_BYTES: '2048',
       RATE_LIMIT_WINDOW_SEC: '10',
       RATE_LIMIT_ANONYMOUS: '5',
+      RATE_LIMIT_KEY_PREFIX: 'staging-gw',
       GATEWAY_TRUST_PROXY: '1',
     });
     expect(options.production).toBe(true);
@@ -31,6 +32,7 @@ describe('gateway configuration', () => {
     expect(options.maxBodyBytes).toBe(2048);
     expect(options.rateLimit && options.rateLimit.anonymous).toEqual({ points: 5, durationSec: 10 });
     expect(options.rateLimit && options.rateLimit.user).toEqual({ points: DEFAULT_RATE_LIMITS.user.points, durationSec: 10 });
+    expect(options.rateLimit && options.rateLimit.keyPrefix).toBe('staging-gw');
     expect(options.trustProxy).toBe(1);
     expect(loadGatewayConfig({ ...KEY, GATEWAY_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).options.trustProxy).toBe('loopback, 10.0.0.0/8');
   });

@@ -29,6 +29,7 @@ export const gatewaySpec = {
   RATE_LIMIT_CLIENT: num({ default: DEFAULT_RATE_LIMITS.client.points, desc: 'requests per window per partner (OAuth) client' }),
   RATE_LIMIT_ANONYMOUS: num({ default: DEFAULT_RATE_LIMITS.anonymous.points, desc: 'requests per window per IP without a principal' }),
   RATE_LIMIT_AUTH: num({ default: DEFAULT_RATE_LIMITS.auth.points, desc: 'requests per window per IP to /auth/* and /oauth/* (sign-in)' }),
+  RATE_LIMIT_KEY_PREFIX: str({ default: 'caregraph-gw', desc: "prefix of the rate-limit counters' keys in Redis: deployments sharing one Redis keep their counters apart with their own" }),
   REDIS_URL: url({ default: undefined, desc: 'Redis for rate-limit counters shared by all gateway instances; unset = per-instance memory' }),
   GATEWAY_TRUST_PROXY: str({
     default: '',
@@ -66,6 +67,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
           client: { points: config.RATE_LIMIT_CLIENT, durationSec: window },
           anonymous: { points: config.RATE_LIMIT_ANONYMOUS, durationSec: window },
           auth: { points: config.RATE_LIMIT_AUTH, durationSec: window },
+          keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
         }
       : (false as const),
     trustProxy: trustProxyOf(config.GATEWAY_TRUST_PROXY),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -52,6 +53,8 @@ export async function startPlatform(options: { demoPatients: number }): Promise<
     DEMO_PATIENTS: String(options.demoPatients),
     // every browser context signs in from 127.0.0.1: the per-IP sign-in budget would refuse the test itself
     RATE_LIMIT_AUTH: '1000',
+    // with REDIS_URL (CI's server run) the counters live in the shared Redis: this platform's generous budget must not spend other platforms'
+    RATE_LIMIT_KEY_PREFIX: `caregraph-web-test-${randomUUID()}`,
   };
   delete env.DATABASE_URL; // its own embedded cluster, whatever the suite runs against
   const launcher: ChildProcess = fork(path.join(REPO_ROOT, 'tools/dist/start.js'), [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
