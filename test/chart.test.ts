@@ -85,14 +85,35 @@ describe('the full chart through the gateway', () => {
 
   it('costs a bounded number of SQL statements, the same however many items the lists hold', async () => {
     await eventsConsumed(platform.db.url); // the clinical subgraph's event consumer is quiet: every statement counted is the chart's
-    await chart(); // warm: pools open
+    // warm: pools open, and every organization of the larger lists in the gateway's entity cache
+    await chart({ page: 100, recent: 40 });
     const fewer = await statementsOf({ page: 25, recent: 10 });
     const more = await statementsOf({ page: 100, recent: 40 }); // four times the items in every list
     expect(more.length).toBe(fewer.length);
-    // 44 today: a statement per list and one per total (15 lists), one per linked record type (6),
-    // the latest vitals and two trends, the registrations and organizations each federated hop asks
-    // the patients subgraph for, one access decision per subgraph, the audit row. Nothing per item,
-    // though the patient has hundreds of them.
-    expect(more.length).toBeLessThanOrEqual(50);
+    // 39 today: a statement per list and one per total (15 lists), one per linked record type (6),
+    // the latest vitals and two trends, the patient and registrations, one access decision per
+    // subgraph, the audit rows (organization names come from the gateway's entity cache, see
+    // below). Nothing per item, though the patient has hundreds of them.
+    expect(more.length).toBeLessThanOrEqual(44);
+  });
+
+  it("asks the patients subgraph for organization names once: later charts take them from the gateway's entity cache", async () => {
+    const first = await chart();
+    const { statements } = await countStatements([platform.subgraphs.patients.orm], () => chart());
+    // one: the registrations' organizations, which the patients subgraph resolves itself in the
+    // chart's first fetch; none for the organizations of the chart items (six entity fetches without the cache)
+    expect(statements.filter((sql) => /from "patients"\."organization"/.test(sql))).toHaveLength(1);
+    // what is not directory data is still asked every time
+    expect(statements.filter((sql) => /from "patients"\."patient_registration"/.test(sql)).length).toBeGreaterThan(0);
+
+    // and the names are the organizations' own
+    const names = new Map<string, string>();
+    for (const { node } of first.activeProblems.edges) names.set(node.organization.id, node.organization.name);
+    for (const { node } of first.encounters.edges) names.set(node.organization.id, node.organization.name);
+    for (const [id, name] of names) {
+      const response = await graphql(platform.gateway.url, 'query($id: ID!) { organization(id: $id) { name } }', { id }, { headers: await bearer(physician) });
+      expect(response.data).toEqual({ organization: { name } });
+    }
+    expect(names.size).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,5 @@
 import { bool, DEFAULT_PORTS, loadConfig, num, port, str, url } from '@caregraph/platform';
+import { DEFAULT_ENTITY_CACHE_ENTRIES } from './entity-cache';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_SUBGRAPH_URLS, type GatewayOptions } from './gateway';
 import { DEFAULT_QUERY_LIMITS } from './query-limits';
 import { DEFAULT_RATE_LIMITS } from './rate-limit';
@@ -21,6 +22,7 @@ export const gatewaySpec = {
   GATEWAY_MAX_TOKENS: num({ default: DEFAULT_QUERY_LIMITS.maxTokens, desc: 'lexical tokens per GraphQL document' }),
   GATEWAY_MAX_DIRECTIVES: num({ default: DEFAULT_QUERY_LIMITS.maxDirectives, desc: 'directives per operation' }),
   GATEWAY_MAX_BODY_BYTES: num({ default: DEFAULT_MAX_BODY_BYTES, desc: 'largest /graphql request body in bytes (larger = 413)' }),
+  GATEWAY_ENTITY_CACHE_ENTRIES: num({ default: DEFAULT_ENTITY_CACHE_ENTRIES, desc: 'directory entities (organization names) a subgraph marked public kept in memory for their max-age; 0 = ask every time' }),
 
   // Rate limits: a budget of requests per window per caller; over it = HTTP 429 with Retry-After.
   RATE_LIMIT_ENABLED: bool({ default: true, desc: 'false turns per-caller rate limiting off (benchmarks)' }),
@@ -61,6 +63,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       maxDirectives: config.GATEWAY_MAX_DIRECTIVES,
     },
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    entityCacheEntries: config.GATEWAY_ENTITY_CACHE_ENTRIES,
     rateLimit: config.RATE_LIMIT_ENABLED
       ? {
           user: { points: config.RATE_LIMIT_USER, durationSec: window },

@@ -18,6 +18,7 @@ import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './query-limits';
 import { createRateLimiters, DEFAULT_RATE_LIMITS, type RateLimitOptions, type RequestWithPrincipal } from './rate-limit';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { EntityCache } from './entity-cache';
 import { serveWebClient } from './web-client';
 import { authenticate, refuseUnauthenticated, signInProxy } from './authentication';
 import { Pool } from 'pg';
@@ -78,6 +79,12 @@ export interface GatewayOptions {
   trustProxy?: boolean | number | string;
   /** Folder served at `/` (its index.html for any other GET that wants HTML: client-side routes); false serves nothing. Default web/dist. */
   staticDir?: string | false;
+  /**
+   * Entities a subgraph marks `Cache-Control: public, max-age` (organization names) kept in memory
+   * for that long, at most this many (least recently used go first); 0 turns the cache off.
+   * Default DEFAULT_ENTITY_CACHE_ENTRIES.
+   */
+  entityCacheEntries?: number;
   /** How long /ready waits for each subgraph's /ready. Default 2000 ms. */
   readyTimeoutMs?: number;
 }
@@ -178,6 +185,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const auditPool = options.auditDatabaseUrl ? new Pool({ connectionString: options.auditDatabaseUrl, max: 2 }) : undefined;
   const subgraphUrls: Record<string, string> = {};
   const signer = await AssertionSigner.fromPem(options.assertionPrivateKey);
+  // directory entities subgraphs mark public (organization names beside every chart item)
+  const entityCache = options.entityCacheEntries === 0 ? undefined : new EntityCache({ maxEntries: options.entityCacheEntries });
 
   // Apollo's own start-up chatter only at debug; its warnings and errors always
   const apolloLogger = logger.child({ component: 'apollo-gateway' });
@@ -189,7 +198,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`No URL for subgraph "${name}": set it in the gateway configuration`);
       subgraphUrls[name] = target;
-      return new SubgraphDataSource(name, target, fetcher, signer);
+      return new SubgraphDataSource(name, target, fetcher, signer, entityCache);
     },
   });
 

@@ -2,11 +2,19 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner } from '@caregraph/platform';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
+import { publicMaxAge, type EntityCache } from './entity-cache';
 
 /** Error code a client sees for fields owned by a subgraph the gateway could not reach. */
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 
 type DidEncounterError = RemoteGraphQLDataSource<GatewayContext>['didEncounterError'];
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
+
+/** The representations of an entity fetch the gateway planned (`_entities` with $representations). */
+function representationsOf(options: GraphQLDataSourceProcessOptions<GatewayContext>): unknown[] | undefined {
+  const representations = options.request.variables?.representations;
+  return Array.isArray(representations) && options.request.query?.includes('_entities(') ? representations : undefined;
+}
 
 /**
  * One subgraph as the gateway calls it: forwards the request id (so a user action can be
@@ -23,8 +31,43 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     fetcher: RemoteGraphQLDataSource['fetcher'],
     private readonly signer: AssertionSigner,
+    private readonly entityCache?: EntityCache,
   ) {
     super({ url, fetcher });
+  }
+
+  /**
+   * Entity fetches go through the entity cache (entity-cache.ts) for signed-in callers: entities
+   * held are answered here, only the others are asked of the subgraph, and its answer is kept
+   * when it says it may be (Cache-Control: public, max-age).
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const representations = representationsOf(options);
+    const query = options.request.query;
+    const signedIn = options.context?.principal && options.context.principal.kind !== 'anonymous';
+    if (!this.entityCache || !representations || !query || !signedIn) return super.process(options);
+    const cache = this.entityCache;
+    const entities: unknown[] = representations.map((representation) => cache.get(this.name, query, representation));
+    const missing = entities.flatMap((entity, index) => (entity === undefined ? [index] : []));
+    if (!missing.length) return { data: { _entities: entities } };
+
+    const request = { ...options.request, variables: { ...options.request.variables, representations: missing.map((index) => representations[index]) } };
+    const response = await super.process({ ...options, request });
+    const fetched = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
+    if (!Array.isArray(fetched) || fetched.length !== missing.length) return response;
+    const maxAge = response.errors?.length ? 0 : publicMaxAge(response.http?.headers.get('cache-control'));
+    missing.forEach((index, position) => {
+      const entity = fetched[position];
+      entities[index] = entity;
+      if (maxAge > 0 && entity && typeof entity === 'object') cache.set(this.name, query, representations[index], entity, maxAge);
+    });
+    // an error's path counts entities of the request sent; the gateway reads it against the one planned
+    const errors = response.errors?.map((error) => {
+      const path = error.path;
+      if (path?.[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) return error;
+      return { ...error, path: ['_entities', missing[path[1]], ...path.slice(2)] } as typeof error;
+    });
+    return { ...response, data: { ...response.data, _entities: entities }, ...(errors ? { errors } : {}) };
   }
 
   /**

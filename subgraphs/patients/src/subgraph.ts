@@ -49,4 +49,9 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
   createContext: createPatientsContext,
   // the patient access policy lives here, beside the registrations, consents and break-glass it rests on
   accessPolicy: patientAccessPolicy,
+  // an organization's directory entry reads the same for everyone: the gateway reuses it for a
+  // minute instead of asking here for the name beside every chart item (practitionerRoles is not in it)
+  publicEntities: {
+    Organization: { fields: ['id', 'name', 'type', 'active', 'createdAt', 'updatedAt'], maxAgeSeconds: 60 },
+  },
 };
