@@ -1,4 +1,5 @@
-import { Cursor, type EntityClass, type EntityMetadata, type EntityData, type EntityManager, type FilterQuery, type FindOptions } from '@mikro-orm/postgresql';
+import { readStatement } from './read-statement';
+import { Cursor, type EntityClass, type EntityMetadata, type EntityData, type EntityProperty, type EntityManager, type FilterQuery, type FindOptions } from '@mikro-orm/postgresql';
 
 /*
  * Read-only loading for GraphQL reads that never write back (the chart's lists, trends, links).
@@ -25,6 +26,8 @@ export async function findReadOnly<E extends object>(
   where: FilterQuery<E>,
   options: FindOptions<E, never, never, never> = {},
 ): Promise<E[]> {
+  const direct = plainReadOf(em, entity, where, options);
+  if (direct) return direct;
   const context = em.getContext();
   const processed = await (context as unknown as EntityManagerInternals).processWhere(entity.name, where, options, 'read');
   const rows = await context.getDriver().find(entity.name, processed as never, {
@@ -86,7 +89,197 @@ export async function findPageReadOnly<E extends object>(
   const cursorOptions = { first: options.first, after: options.after, orderBy: options.orderBy, overfetch: true } as never;
   const [items, count] = await Promise.all([
     findReadOnly(em, entity, where, cursorOptions),
-    options.includeCount ? em.count(entity, where) : Promise.resolve(undefined),
+    options.includeCount ? countReadOnly(em, entity, where) : Promise.resolve(undefined),
   ]);
   return new Cursor(items as never[], count, cursorOptions, em.getMetadata().get(entity.name));
+}
+
+/** How many rows of `entity` match `where` (the plain path below when it applies, em.count otherwise). */
+export async function countReadOnly<E extends object>(em: EntityManager, entity: EntityClass<E>, where: FilterQuery<E>): Promise<number> {
+  const reader = rowReaderOf(em, entity);
+  const values: unknown[] = [];
+  const condition = reader ? compileWhere(reader, where as Record<string, unknown>, values) : null;
+  if (!reader || condition === null) return em.count(entity, where);
+  const [row] = await readStatement(em, `select count(*)::int as "count" from ${reader.table} t where ${condition}`, values);
+  return row.count as number;
+}
+
+/*
+ * The plain path. The ORM's query builder, its where-clause processing and its hydrator's
+ * change-tracking snapshot (a JSON.stringify of every jsonb value) cost a chart more CPU than
+ * reading and parsing its rows. For the shapes chart reads have (a table of scalar columns;
+ * equality, `$in`, `$contains` and range conditions; an order and a limit; a keyset cursor), the
+ * statement is built here, sent as a prepared statement on a connection of the
+ * ORM's own pool, and each row is converted by the properties' own types (decimals, arrays, jsonb)
+ * onto a detached instance; inside a transaction, on the transaction's connection (a read sees its
+ * writes). Anything else (raw fragments, `$or`, relations, embeddables) goes through the ORM as
+ * before. Statements run through read-statement.ts, where the ORM's `onQuery` hook and query log
+ * see each.
+ */
+
+interface RowReader {
+  meta: EntityMetadata;
+  /** `"schema"."table"`, as the ORM writes it. */
+  table: string;
+  /** The select list: every persisted column, `t.`-qualified. */
+  columns: string;
+  /** The quoted column of each persisted scalar property. */
+  columnOf: Map<string, string>;
+  read(row: Record<string, unknown>): object;
+}
+
+const rowReaders = new WeakMap<EntityMetadata, RowReader | null>();
+
+/** The plain reader of `entity`, or null when it has anything but plain scalar columns. */
+function rowReaderOf(em: EntityManager, entity: EntityClass<object>): RowReader | null {
+  const meta = em.getMetadata().get(entity.name);
+  let reader = rowReaders.get(meta);
+  if (reader === undefined) {
+    reader = buildRowReader(em, meta);
+    rowReaders.set(meta, reader);
+  }
+  return reader;
+}
+
+function buildRowReader(em: EntityManager, meta: EntityMetadata): RowReader | null {
+  const props = meta.props.filter((prop) => prop.persist !== false && !prop.formula);
+  const plain = props.every((prop) => prop.kind === 'scalar' && prop.fieldNames?.length === 1 && !prop.hasConvertToJSValueSQL && !prop.embedded && !prop.ref);
+  if (!plain || meta.embeddable || meta.virtual || meta.discriminatorColumn) return null;
+  const platform = em.getPlatform();
+  const timezone = platform.getTimezone();
+  // a timestamp without an offset is in the configured timezone, as the ORM's hydrator reads it
+  const toDate = (value: unknown): Date => {
+    if (value instanceof Date) return value;
+    const text = value as string | number;
+    // Postgres's UTC text form ("2020-08-03 21:06:17.5+00"), rewritten to ISO 8601: V8 parses that fast
+    if (typeof text === 'string' && text.length >= 22 && text.endsWith('+00') && text[10] === ' ') return new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}Z`);
+    if (!timezone || timezone === 'local' || typeof text === 'number' || text.includes('+') || text.lastIndexOf('-') > 10 || text.endsWith('Z')) return new Date(text);
+    return new Date(text + timezone);
+  };
+  // the conversions of the ORM's hydrator: the property's own type, else booleans and dates
+  const convertOf = (prop: EntityProperty): ((value: unknown) => unknown) | null => {
+    if (prop.customType) return (value) => prop.customType!.convertToJSValue(value, platform);
+    if (prop.runtimeType === 'boolean') return (value) => !!value;
+    if (prop.runtimeType === 'Date' && !platform.isNumericProperty(prop)) return toDate;
+    return null;
+  };
+  const fields = props.map((prop) => ({ name: prop.name, column: prop.fieldNames[0], convert: convertOf(prop) }));
+  const prototype = detachedPrototypeOf(meta);
+  const schema = meta.schema && meta.schema !== '*' ? meta.schema : em.config.get('schema');
+  return {
+    meta,
+    table: `${schema ? `"${schema}".` : ''}"${meta.tableName}"`,
+    columns: fields.map((field) => `t."${field.column}"`).join(', '),
+    columnOf: new Map(fields.map((field) => [field.name, `t."${field.column}"`])),
+    read(row) {
+      const instance = Object.create(prototype) as Record<string, unknown>;
+      for (const field of fields) {
+        const value = row[field.column];
+        instance[field.name] = value == null || !field.convert ? value : field.convert(value);
+      }
+      return instance;
+    },
+  };
+}
+
+/** The plain path for findReadOnly, or null where it does not apply (see above). */
+function plainReadOf<E extends object>(em: EntityManager, entity: EntityClass<E>, where: FilterQuery<E>, options: FindOptions<E, never, never, never>): Promise<E[]> | null {
+  const reader = rowReaderOf(em, entity);
+  if (!reader) return null;
+  const { first, after, orderBy, limit, offset, fields, before, last } = options as FindOptions<E, never, never, never> & { first?: number; after?: string; before?: unknown; last?: unknown };
+  if (fields || before || last || offset) return null;
+  const values: unknown[] = [];
+  const conditions: string[] = [];
+  const condition = compileWhere(reader, where as Record<string, unknown>, values);
+  if (condition === null) return null;
+  conditions.push(condition);
+  const order = Object.entries((orderBy ?? {}) as Record<string, string>).map(([name, direction]) => ({ column: reader.columnOf.get(name), name, descending: /^desc$/i.test(direction) }));
+  if (order.some((key) => !key.column)) return null;
+  if (after !== undefined) {
+    const keyset = compileKeyset(order as { column: string; descending: boolean }[], after, values);
+    if (keyset === null) return null;
+    conditions.push(keyset);
+  }
+  const rowLimit = first !== undefined ? first + 1 : limit; // findByCursor's overfetch-by-one
+  const sql = `select ${reader.columns} from ${reader.table} t where ${conditions.join(' and ')}`
+    + (order.length ? ` order by ${order.map((key) => `${key.column} ${key.descending ? 'desc' : 'asc'}`).join(', ')}` : '')
+    + (rowLimit !== undefined ? ` limit ${Number(rowLimit)}` : '');
+  return readStatement(em, sql, values).then((rows) => rows.map((row) => reader.read(row) as E));
+}
+
+/**
+ * For each of `groupIds`, the first `perGroup` rows of `entity` whose `groupBy` property equals it,
+ * in `orderBy` (an encounter's newest observations, for every encounter of a page at once): one
+ * statement, a window function over the group column's index. Rows come back in `orderBy`.
+ */
+export async function findTopPerGroupReadOnly<E extends object>(
+  em: EntityManager,
+  entity: EntityClass<E>,
+  groupBy: keyof E & string,
+  groupIds: readonly string[],
+  orderBy: Partial<Record<keyof E & string, 'asc' | 'desc'>>,
+  perGroup: number,
+): Promise<E[]> {
+  const reader = rowReaderOf(em, entity);
+  if (!reader) throw new Error(`findTopPerGroupReadOnly: ${entity.name} is not a table of plain columns`);
+  const group = reader.columnOf.get(groupBy);
+  const order = Object.entries(orderBy).map(([name, direction]) => `${reader.columnOf.get(name)} ${direction === 'desc' ? 'desc nulls last' : 'asc'}`);
+  if (!group || order.some((key) => key.startsWith('undefined'))) throw new Error(`findTopPerGroupReadOnly: unknown property of ${entity.name}`);
+  const sql = `select ${reader.columns} from (
+    select t.*, row_number() over (partition by ${group} order by ${order.join(', ')}) as "rank" from ${reader.table} t where ${group} = any($1)
+  ) t where t."rank" <= $2 order by ${order.join(', ')}`;
+  const rows = await readStatement(em, sql, [[...groupIds], perGroup]);
+  return rows.map((row) => reader.read(row) as E);
+}
+
+const COMPARISONS: Record<string, string> = { $eq: '=', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=', $ne: '<>' };
+
+/**
+ * `where` as SQL over `t`, its parameters appended to `values`; null for anything the plain path
+ * does not handle. Property names, arrays as `$in`, null as `is null`, and per-property operators
+ * `$eq $ne $gt $gte $lt $lte $in $contains`.
+ */
+function compileWhere(reader: RowReader, where: Record<string, unknown>, values: unknown[]): string | null {
+  if (where === null || typeof where !== 'object' || Array.isArray(where) || Object.getOwnPropertySymbols(where).length) return null;
+  const parts: string[] = [];
+  const parameter = (value: unknown) => `$${values.push(value)}`;
+  for (const [name, condition] of Object.entries(where)) {
+    const column = reader.columnOf.get(name);
+    if (!column) return null; // `$and`, `$or`, raw fragments, relations
+    if (condition === null) parts.push(`${column} is null`);
+    else if (Array.isArray(condition)) parts.push(`${column} = any(${parameter(condition)})`);
+    else if (typeof condition !== 'object' || condition instanceof Date) parts.push(`${column} = ${parameter(condition)}`);
+    else {
+      const operators = Object.entries(condition as Record<string, unknown>);
+      if (!operators.length) return null;
+      for (const [operator, operand] of operators) {
+        if (operator === '$in' && Array.isArray(operand)) parts.push(`${column} = any(${parameter(operand)})`);
+        else if (operator === '$contains' && Array.isArray(operand)) parts.push(`${column} @> ${parameter(operand)}`);
+        else if (COMPARISONS[operator] && operand !== null && operand !== undefined && (typeof operand !== 'object' || operand instanceof Date)) parts.push(`${column} ${COMPARISONS[operator]} ${parameter(operand)}`);
+        else return null;
+      }
+    }
+  }
+  return parts.length ? parts.join(' and ') : 'true';
+}
+
+/**
+ * The rows after `cursor` (em.findByCursor's format: the base64url JSON of the order keys' values)
+ * in `order`: (k1 beyond v1) or (k1 = v1 and k2 beyond v2) or ...; null when it does not decode
+ * into one non-null value per key (the ORM path reports it).
+ */
+function compileKeyset(order: { column: string; descending: boolean }[], cursor: string, values: unknown[]): string | null {
+  let decoded: unknown[];
+  try {
+    decoded = Cursor.decode(cursor) as unknown[];
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== order.length || decoded.some((value) => value === null || typeof value === 'object' && !(value instanceof Date))) return null;
+  const parameters = decoded.map((value) => `$${values.push(value)}`);
+  const branches = order.map((key, index) => [
+    ...order.slice(0, index).map((previous, at) => `${previous.column} = ${parameters[at]}`),
+    `${key.column} ${key.descending ? '<' : '>'} ${parameters[index]}`,
+  ].join(' and '));
+  return `(${branches.map((branch) => `(${branch})`).join(' or ')})`;
 }

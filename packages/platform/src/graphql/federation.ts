@@ -2,7 +2,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type BuildSchemaOptions, type NonEmptyArray } from 'type-graphql';
+import { getMetadataStorage, validate, type ValidatorOptions } from 'class-validator';
+import { ArgumentValidationError, buildSchema, createResolversMap, type BuildSchemaOptions, type NonEmptyArray } from 'type-graphql';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@provides"])';
@@ -31,11 +32,41 @@ async function buildTypeGraphqlSchema(definition: FederatedSchemaDefinition): Pr
     resolvers: definition.resolvers,
     orphanedTypes: definition.orphanedTypes,
     // class-validator runs on every input; failures become BAD_USER_INPUT naming the field
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    validateFn: validateArgument,
     skipCheck: true, // a subgraph may extend types without owning a Query field
     emitSchemaFile: false,
   };
   return buildSchema(options);
+}
+
+/** What type-graphql's own `validate` setting would pass class-validator (missing properties are the schema's business). */
+const VALIDATOR_OPTIONS: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false, validationError: { target: false, value: false } };
+
+/** Whether class-validator has any rule for instances of `type` (args and inputs without rules skip it). */
+const hasRules = new WeakMap<Function, boolean>();
+function validatesClass(type: Function): boolean {
+  let known = hasRules.get(type);
+  if (known === undefined) {
+    known = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+    hasRules.set(type, known);
+  }
+  return known;
+}
+
+/**
+ * Validates one resolver argument (an args class, an input object, a list of them) with
+ * class-validator, as type-graphql's `validate` setting does, failing with the same
+ * ArgumentValidationError. Ours because type-graphql's resolves `class-validator` with a dynamic
+ * import on every argument of every field: module resolution on the hot path of every list.
+ */
+export async function validateArgument(value: unknown): Promise<void> {
+  const items = (Array.isArray(value) ? value : [value]).filter(
+    (item): item is object => item !== null && typeof item === 'object' && validatesClass((item as object).constructor),
+  );
+  for (const item of items) {
+    const errors = await validate(item, VALIDATOR_OPTIONS);
+    if (errors.length) throw new ArgumentValidationError(errors);
+  }
 }
 
 /** Builds the executable Federation 2 subgraph schema from type-graphql resolvers. */

@@ -1,8 +1,11 @@
-import { findPageReadOnly, findReadOnly, mapReadOnly } from '@caregraph/platform';
+import { findPageReadOnly, findReadOnly, findTopPerGroupReadOnly, mapReadOnly } from '@caregraph/platform';
 import type { EntityClass } from '@mikro-orm/postgresql';
 import { useChartServices } from '../../../../test/support/chart-services';
+import { captureStatements } from '../../../../test/support/statements';
 import { largestFixture } from '../../../../test/support/synthea';
 import { Observation } from '../results/observation/observation.entity';
+import { Encounter } from '../encounter/encounter.entity';
+import { Condition } from '../problems/condition/condition.entity';
 import { CLINICAL_FEATURES } from '../subgraph';
 
 jest.setTimeout(240_000);
@@ -63,5 +66,83 @@ describe('read-only loading of chart records', () => {
       pages += 1;
     } while (after);
     expect(pages).toBeGreaterThan(2);
+  });
+
+  it("reads plain tables with its own statements, and anything else through the ORM's query builder", async () => {
+    const orm = chart.clinical.orm;
+    const plain = await captureStatements([orm], () => findReadOnly(fork(), Observation, { status: 'final', category: { $in: ['laboratory', 'vital-signs'] } } as never, { orderBy: { effectiveAt: 'desc', id: 'asc' } as never }));
+    expect(plain.statements).toHaveLength(1);
+    expect(plain.statements[0].sql).toMatch(/^select t\."[a-z_]+"(, t\."[a-z_]+")* from "clinical"\."observation" t where t\."status" = \$1 and t\."category" = any\(\$2\) order by t\."effective_at" desc, t\."id" asc$/);
+    expect(plain.statements[0].params).toEqual(['final', ['laboratory', 'vital-signs']]);
+
+    // `$or` is not a shape of the plain path: the ORM builds it, with the same answer as em.find
+    const where = { $or: [{ category: 'laboratory' }, { category: 'vital-signs' }] } as never;
+    const viaOrm = await captureStatements([orm], () => findReadOnly(fork(), Observation, where, { orderBy: { id: 'asc' } as never }));
+    expect(viaOrm.statements[0].sql).not.toMatch(/^select t\./);
+    expect(viaOrm.result.map((record) => record.id)).toEqual((await fork().find(Observation, where, { orderBy: { id: 'asc' } })).map((record) => record.id));
+    expect(viaOrm.result.length).toBe(plain.result.length);
+  });
+
+  it('pages with filters exactly like em.findByCursor: equality, $in, $contains, ranges and codes, through every cursor', async () => {
+    const em = fork();
+    const [someCode] = await em.getConnection().execute<{ code_value: string }[]>('select code_value from clinical.observation group by code_value order by count(*) desc limit 1');
+    const [from, to] = [new Date('2015-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z')];
+    const filters: { entity: EntityClass<{ id: string }>; where: object; orderBy: Record<string, 'asc' | 'desc'> }[] = [
+      { entity: Observation, where: { category: 'vital-signs', status: { $in: ['final', 'amended'] } }, orderBy: { effectiveAt: 'desc', id: 'asc' } },
+      { entity: Observation, where: { codeValue: someCode.code_value, effectiveAt: { $gte: from, $lt: to } }, orderBy: { effectiveAt: 'desc', id: 'asc' } },
+      { entity: Condition, where: { clinicalStatus: { $in: ['active', 'resolved'] }, abatementAt: null }, orderBy: { recordedAt: 'desc', id: 'asc' } },
+      { entity: Condition, where: { category: { $ne: 'encounter-diagnosis' } }, orderBy: { recordedAt: 'asc', id: 'desc' } },
+    ];
+    for (const { entity, where, orderBy } of filters) {
+      let after: string | undefined;
+      let seen = 0;
+      do {
+        const expected = await fork().findByCursor(entity, where as never, { first: 3, after, orderBy: orderBy as never, includeCount: true });
+        const actual = await findPageReadOnly(fork(), entity, where as never, { first: 3, after, orderBy, includeCount: true });
+        expect(actual.items.map((record) => record.id)).toEqual(expected.items.map((record) => record.id));
+        expect([actual.startCursor, actual.endCursor, actual.totalCount, actual.hasNextPage, actual.hasPrevPage])
+          .toEqual([expected.startCursor, expected.endCursor, expected.totalCount, expected.hasNextPage, expected.hasPrevPage]);
+        seen += actual.items.length;
+        after = actual.hasNextPage ? actual.endCursor! : undefined;
+      } while (after);
+      expect(seen).toBeGreaterThan(3); // more than one page of each
+    }
+    // `$contains` on an array column (as an allergy's categories, an imaging study's modalities): an encounter's participants
+    const [{ practitioner }] = await em.getConnection().execute<{ practitioner: string }[]>(
+      'select unnest(participant_practitioner_ids) as practitioner from clinical.encounter group by 1 order by count(*) desc limit 1');
+    const contains = { participantPractitionerIds: { $contains: [practitioner] } } as never;
+    const encounters = await findReadOnly(fork(), Encounter, contains, { orderBy: { id: 'asc' } as never });
+    expect(encounters.length).toBeGreaterThan(1);
+    expect(encounters.map((record) => record.id)).toEqual((await fork().find(Encounter, contains, { orderBy: { id: 'asc' } as never })).map((record) => record.id));
+  });
+
+  it("reads inside a transaction on the transaction's connection: a read sees the transaction's own writes", async () => {
+    const [existing] = await findReadOnly(fork(), Observation, {}, { limit: 1 } as never);
+    const copyId = '00000000-0000-4000-8000-00000000feed';
+    await expect(fork().transactional(async (em) => {
+      em.create(Observation, { ...valuesOf(em, Observation, existing), id: copyId } as never);
+      await em.flush();
+      const [seen] = await findReadOnly(em, Observation, { id: copyId });
+      expect(seen?.id).toBe(copyId);
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    expect(await findReadOnly(fork(), Observation, { id: copyId })).toEqual([]);
+  });
+
+  it('loads the newest records of each group in one statement, as sorting each group would', async () => {
+    const em = fork();
+    const encounters = await em.getConnection().execute<{ encounter_id: string }[]>(
+      'select encounter_id from clinical.observation where encounter_id is not null group by encounter_id order by count(*) desc limit 5');
+    const ids = encounters.map((row) => row.encounter_id);
+    const { result, statements } = await captureStatements([chart.clinical.orm], () =>
+      findTopPerGroupReadOnly(fork(), Observation, 'encounterId', ids, { effectiveAt: 'desc', id: 'asc' }, 3));
+    expect(statements).toHaveLength(1);
+    const all = await fork().find(Observation, { encounterId: { $in: ids } }, { orderBy: { effectiveAt: 'desc', id: 'asc' } });
+    const expected = ids.flatMap((id) => all.filter((record) => record.encounterId === id).slice(0, 3));
+    expect(result.map((record) => record.id).sort()).toEqual(expected.map((record) => record.id).sort());
+    expect(result.length).toBe(15); // the five busiest encounters have at least three each
+    // in the order asked for, across groups
+    const times = result.map((record) => record.effectiveAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 });

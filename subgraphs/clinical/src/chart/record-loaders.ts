@@ -1,5 +1,5 @@
-import { findByIds, findReadOnly, orderByIds, perRequest, type RequestContext } from '@caregraph/platform';
-import { raw, type EntityClass } from '@mikro-orm/postgresql';
+import { findByIds, findTopPerGroupReadOnly, orderByIds, perRequest, type RequestContext } from '@caregraph/platform';
+import type { EntityClass } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { validate as isUuid } from 'uuid';
 import type { ClinicalRecord } from './clinical-record';
@@ -54,18 +54,9 @@ export function recordsByEncounter<E extends ClinicalRecord>(
   }));
 }
 
-async function newestPerEncounter<E extends ClinicalRecord>(
+/** One statement for the batch: the newest `first` per encounter (the table's encounter_id index), read-only. */
+function newestPerEncounter<E extends ClinicalRecord>(
   ctx: RequestContext, entity: EntityClass<E>, dateField: keyof E & string, encounterIds: string[], first: number,
 ): Promise<E[]> {
-  const meta = ctx.em.getMetadata().get(entity.name);
-  const column = (property: string) => `"${meta.properties[property as keyof typeof meta.properties].fieldNames[0]}"`;
-  const table = `"${meta.schema ?? 'clinical'}"."${meta.tableName}"`;
-  // one statement: the newest `first` ids per encounter (the table's encounter_id index), loaded by
-  // the ORM's own query and hydration, read-only (no unit of work: see platform database/read-only.ts)
-  const newest = raw((alias: string) => `${alias}."id" in (
-    select ranked."id" from (
-      select t."id", row_number() over (partition by t.${column('encounterId')} order by t.${column(dateField)} desc nulls last, t."id") as "rank"
-        from ${table} t where t.${column('encounterId')} = any(?::uuid[])
-    ) ranked where ranked."rank" <= ?)`, [`{${encounterIds.join(',')}}`, first]);
-  return findReadOnly(ctx.em, entity, { [newest]: [] } as never, { orderBy: { [dateField]: 'desc', id: 'asc' } as never });
+  return findTopPerGroupReadOnly(ctx.em, entity, 'encounterId' as keyof E & string, encounterIds, { [dateField]: 'desc', id: 'asc' } as never, first);
 }
