@@ -66,6 +66,23 @@ export class PatientAccessGate {
   }
 
   /**
+   * `read()` of one patient's records, or null when the caller may not see them (a refusal is
+   * audited against `recordType`). The read starts beside the policy's decision instead of after
+   * it, so a chart's lists do not wait for the policy's round trip before their SQL: nothing read
+   * leaves this method unless the decision allows it, and a refusal answers as soon as the
+   * decision arrives, without waiting for the read (its time tells nothing about the records; its
+   * result and any error are dropped). `read` must not write.
+   */
+  async readIfAllowed<T>(patientId: string, category: AccessCategory, recordType: string, read: () => Promise<T>): Promise<T | null> {
+    if (this.principal.kind === 'anonymous') throw unauthenticated(); // nobody to decide for: nothing is read
+    const decided = this.check(patientId, category, recordType);
+    const reading = read();
+    reading.catch(() => undefined); // dropped on a refusal; on an allowance awaited below
+    if (!(await decided)) return null;
+    return reading;
+  }
+
+  /**
    * Records loaded by id (a query by id, `_entities`): those the caller may not see become null,
    * exactly like ids that do not exist. Reads and refusals are audited.
    */

@@ -174,13 +174,14 @@ export class ObservationService {
    * match it). Null when the caller may not see the patient's clinical record.
    */
   async latestVitals(patientId: string): Promise<Observation[] | null> {
-    if (!isUuid(patientId) || !(await this.ctx.access.check(patientId, 'clinical', 'Observation'))) return null;
-    const rows: Record<string, unknown>[] = await this.ctx.em.getConnection().execute(
+    if (!isUuid(patientId)) return null;
+    const rows = await this.ctx.access.readIfAllowed(patientId, 'clinical', 'Observation', (): Promise<Record<string, unknown>[]> => this.ctx.em.getConnection().execute(
       `select distinct on ("code_value") * from "clinical"."observation"
         where "patient_id" = ? and "category" = 'vital-signs' and "status" in (${RESULTED_OBSERVATION_STATUSES.map(() => '?').join(', ')})
         order by "code_value", "effective_at" desc, "id"`,
       [patientId.toLowerCase(), ...RESULTED_OBSERVATION_STATUSES],
-    );
+    ));
+    if (!rows) return null;
     const observations = rows.map((row) => mapReadOnly(this.ctx.em, Observation, row));
     if (observations.length) this.ctx.access.noteRead(patientId, 'clinical', 'Observation', observations.length);
     return observations;
