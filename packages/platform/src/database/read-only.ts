@@ -203,7 +203,8 @@ function plainReadOf<E extends object>(em: EntityManager, entity: EntityClass<E>
   const rowLimit = first !== undefined ? first + 1 : limit; // findByCursor's overfetch-by-one
   const sql = `select ${reader.columns} from ${reader.table} t where ${conditions.join(' and ')}`
     + (order.length ? ` order by ${order.map((key) => `${key.column} ${key.descending ? 'desc' : 'asc'}`).join(', ')}` : '')
-    + (rowLimit !== undefined ? ` limit ${Number(rowLimit)}` : '');
+    // a parameter, not inlined: one prepared statement per shape, whatever the page size
+    + (rowLimit !== undefined ? ` limit $${values.push(Number(rowLimit))}` : '');
   return readStatement(em, sql, values).then((rows) => rows.map((row) => reader.read(row) as E));
 }
 

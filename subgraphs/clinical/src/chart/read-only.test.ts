@@ -75,6 +75,14 @@ describe('read-only loading of chart records', () => {
     expect(plain.statements[0].sql).toMatch(/^select t\."[a-z_]+"(, t\."[a-z_]+")* from "clinical"\."observation" t where t\."status" = \$1 and t\."category" = any\(\$2\) order by t\."effective_at" desc, t\."id" asc$/);
     expect(plain.statements[0].params).toEqual(['final', ['laboratory', 'vital-signs']]);
 
+    // one prepared statement per shape, whatever the page size: the limit is a parameter
+    const pageOf = (first: number) => captureStatements([orm], () => findPageReadOnly(fork(), Observation, {}, { first, orderBy: { effectiveAt: 'desc', id: 'asc' }, includeCount: false }));
+    const [small, large] = [await pageOf(5), await pageOf(40)];
+    expect(small.statements[0].sql).toMatch(/ limit \$1$/);
+    expect(large.statements[0].sql).toBe(small.statements[0].sql);
+    expect([small.statements[0].params, large.statements[0].params]).toEqual([[6], [41]]); // overfetch by one
+    expect([small.result.items.length, large.result.items.length]).toEqual([5, 40]);
+
     // `$or` is not a shape of the plain path: the ORM builds it, with the same answer as em.find
     const where = { $or: [{ category: 'laboratory' }, { category: 'vital-signs' }] } as never;
     const viaOrm = await captureStatements([orm], () => findReadOnly(fork(), Observation, where, { orderBy: { id: 'asc' } as never }));
