@@ -109,8 +109,8 @@ export async function countReadOnly<E extends object>(em: EntityManager, entity:
  * change-tracking snapshot (a JSON.stringify of every jsonb value) cost a chart more CPU than
  * reading and parsing its rows. For the shapes chart reads have (a table of scalar columns;
  * equality, `$in`, `$contains` and range conditions; an order and a limit; a keyset cursor), the
- * statement is built here, sent as a prepared statement on a connection of the
- * ORM's own pool, and each row is converted by the properties' own types (decimals, arrays, jsonb)
+ * statement is built here, sent as a prepared statement on a connection of the ORM's own pool,
+ * and each row is converted by the properties' own types (decimals, arrays, jsonb)
  * onto a detached instance; inside a transaction, on the transaction's connection (a read sees its
  * writes). Anything else (raw fragments, `$or`, relations, embeddables) goes through the ORM as
  * before. Statements run through read-statement.ts, where the ORM's `onQuery` hook and query log
@@ -223,9 +223,13 @@ export async function findTopPerGroupReadOnly<E extends object>(
 ): Promise<E[]> {
   const reader = rowReaderOf(em, entity);
   if (!reader) throw new Error(`findTopPerGroupReadOnly: ${entity.name} is not a table of plain columns`);
-  const group = reader.columnOf.get(groupBy);
-  const order = Object.entries(orderBy).map(([name, direction]) => `${reader.columnOf.get(name)} ${direction === 'desc' ? 'desc nulls last' : 'asc'}`);
-  if (!group || order.some((key) => key.startsWith('undefined'))) throw new Error(`findTopPerGroupReadOnly: unknown property of ${entity.name}`);
+  const columnOf = (name: string): string => {
+    const column = reader.columnOf.get(name);
+    if (!column) throw new Error(`findTopPerGroupReadOnly: ${entity.name} has no column ${name}`);
+    return column;
+  };
+  const group = columnOf(groupBy);
+  const order = Object.entries(orderBy).map(([name, direction]) => `${columnOf(name)} ${direction === 'desc' ? 'desc nulls last' : 'asc'}`);
   const sql = `select ${reader.columns} from (
     select t.*, row_number() over (partition by ${group} order by ${order.join(', ')}) as "rank" from ${reader.table} t where ${group} = any($1)
   ) t where t."rank" <= $2 order by ${order.join(', ')}`;
