@@ -135,13 +135,14 @@ describe('messages and notifications live over Socket.IO', () => {
       },
     }, { principal: drA });
 
-    const a = await open(drA);
-    const nurse = await open(nurseA);
-    const b = await open(drB);
-    const seenByB = record(b);
-    const isAlert = (alertId: string) => (payload: { monitoringAlert?: { alertId: string } }) => payload.monitoringAlert?.alertId === alertId;
+    // recording from before each reading: the notification may reach a socket before the mutation's response reaches us
+    const seenByA = record(await open(drA));
+    const seenByNurse = record(await open(nurseA));
+    const seenByB = record(await open(drB));
+    const alerted = (seen: ReturnType<typeof record>, alertId: string) =>
+      seen.events.some((entry) => entry.event === 'notification:new' && entry.payload.monitoringAlert?.alertId === alertId);
     const first = (await reading(172)).recordDeviceReadings.alerts[0];
-    await Promise.all([nextEvent(a, 'notification:new', isAlert(first.id)), nextEvent(nurse, 'notification:new', isAlert(first.id))]);
+    await eventually(() => alerted(seenByA, first.id) && alerted(seenByNurse, first.id), 'the alert at both care-team sockets');
     await pause(200);
     expect(seenByB.events.filter((entry) => entry.event === 'notification:new')).toEqual([]); // B is not registered: not the care team
 
@@ -152,9 +153,9 @@ describe('messages and notifications live over Socket.IO', () => {
       const mine = (await ok(drA, `{ myNotifications { edges { node { monitoringAlert { alertId } } } } }`)).myNotifications;
       return mine.edges.some((edge: { node: { monitoringAlert: { alertId: string } | null } }) => edge.node.monitoringAlert?.alertId === missed.id);
     }, 'the alert published while messaging was down');
-    const again = await open(drA);
+    const seenAgain = record(await open(drA));
     const next = (await reading(190)).recordDeviceReadings.alerts[0];
-    await nextEvent(again, 'notification:new', isAlert(next.id));
+    await eventually(() => alerted(seenAgain, next.id), 'the next alert at the reconnected socket');
   });
 
   it('a consent revoked through the patients API removes the other hospital\'s socket from the chart room (patient.access-narrowing)', async () => {
