@@ -78,7 +78,9 @@ function hydrateReadOnly<E extends object>(em: EntityManager, entity: EntityClas
 
 /**
  * One keyset page like em.findByCursor (same cursor format, same overfetch-by-one), loaded read-only.
- * The count, when asked for, runs beside the page.
+ * The count, when asked for, comes with the page: on the plain path one statement reads both (the
+ * count as a subquery Postgres evaluates once), one round trip where two would cost as much again
+ * in the client's and the server's per-statement work; otherwise it runs beside the page.
  */
 export async function findPageReadOnly<E extends object>(
   em: EntityManager,
@@ -87,11 +89,19 @@ export async function findPageReadOnly<E extends object>(
   options: { first: number; after?: string; orderBy: Record<string, 'asc' | 'desc' | 'ASC' | 'DESC'>; includeCount: boolean },
 ): Promise<Cursor<E, never, never, never, boolean>> {
   const cursorOptions = { first: options.first, after: options.after, orderBy: options.orderBy, overfetch: true } as never;
+  const meta = em.getMetadata().get(entity.name);
+  const plain = options.includeCount ? plainStatementOf(em, entity, where, cursorOptions, { withCount: true }) : null;
+  if (plain) {
+    const rows = await readStatement(em, plain.sql, plain.values);
+    // no row carries the count when the page is empty: none at all without a cursor, else ask
+    const count = rows.length ? (rows[0][COUNT_COLUMN] as number) : options.after === undefined ? 0 : await countReadOnly(em, entity, where);
+    return new Cursor(rows.map((row) => plain.reader.read(row)) as never[], count, cursorOptions, meta);
+  }
   const [items, count] = await Promise.all([
     findReadOnly(em, entity, where, cursorOptions),
     options.includeCount ? countReadOnly(em, entity, where) : Promise.resolve(undefined),
   ]);
-  return new Cursor(items as never[], count, cursorOptions, em.getMetadata().get(entity.name));
+  return new Cursor(items as never[], count, cursorOptions, meta);
 }
 
 /** How many rows of `entity` match `where` (the plain path below when it applies, em.count otherwise). */
@@ -182,8 +192,26 @@ function buildRowReader(em: EntityManager, meta: EntityMetadata): RowReader | nu
   };
 }
 
+/** The column of a plain page statement that carries the count of the whole filtered list. */
+const COUNT_COLUMN = '__count';
+
 /** The plain path for findReadOnly, or null where it does not apply (see above). */
 function plainReadOf<E extends object>(em: EntityManager, entity: EntityClass<E>, where: FilterQuery<E>, options: FindOptions<E, never, never, never>): Promise<E[]> | null {
+  const plain = plainStatementOf(em, entity, where, options);
+  return plain && readStatement(em, plain.sql, plain.values).then((rows) => rows.map((row) => plain.reader.read(row) as E));
+}
+
+/**
+ * The plain statement of a find (see above), or null where it does not apply. `withCount` adds
+ * the count of every row matching `where` (cursor aside) to each row, as COUNT_COLUMN.
+ */
+function plainStatementOf<E extends object>(
+  em: EntityManager,
+  entity: EntityClass<E>,
+  where: FilterQuery<E>,
+  options: FindOptions<E, never, never, never>,
+  { withCount = false } = {},
+): { sql: string; values: unknown[]; reader: RowReader } | null {
   const reader = rowReaderOf(em, entity);
   if (!reader) return null;
   const { first, after, orderBy, limit, offset, fields, before, last } = options as FindOptions<E, never, never, never> & { first?: number; after?: string; before?: unknown; last?: unknown };
@@ -200,12 +228,14 @@ function plainReadOf<E extends object>(em: EntityManager, entity: EntityClass<E>
     if (keyset === null) return null;
     conditions.push(keyset);
   }
+  // the where's parameters serve the count too: it is the same condition without the cursor
+  const count = withCount ? `, (select count(*)::int from ${reader.table} t where ${condition}) as "${COUNT_COLUMN}"` : '';
   const rowLimit = first !== undefined ? first + 1 : limit; // findByCursor's overfetch-by-one
-  const sql = `select ${reader.columns} from ${reader.table} t where ${conditions.join(' and ')}`
+  const sql = `select ${reader.columns}${count} from ${reader.table} t where ${conditions.join(' and ')}`
     + (order.length ? ` order by ${order.map((key) => `${key.column} ${key.descending ? 'desc' : 'asc'}`).join(', ')}` : '')
     // a parameter, not inlined: one prepared statement per shape, whatever the page size
     + (rowLimit !== undefined ? ` limit $${values.push(Number(rowLimit))}` : '');
-  return readStatement(em, sql, values).then((rows) => rows.map((row) => reader.read(row) as E));
+  return { sql, values, reader };
 }
 
 /**

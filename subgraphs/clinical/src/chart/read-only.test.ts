@@ -91,6 +91,26 @@ describe('read-only loading of chart records', () => {
     expect(viaOrm.result.length).toBe(plain.result.length);
   });
 
+  it('reads a page and its total in one statement; an empty page still has the right total', async () => {
+    const orm = chart.clinical.orm;
+    const orderBy = { effectiveAt: 'desc', id: 'asc' } as const;
+    const expected = await fork().findByCursor(Observation, { status: 'final' }, { first: 10, orderBy, includeCount: true });
+    const page = await captureStatements([orm], () => findPageReadOnly(fork(), Observation, { status: 'final' } as never, { first: 10, orderBy, includeCount: true }));
+    expect(page.statements).toHaveLength(1);
+    expect(page.statements[0].sql).toMatch(/\(select count\(\*\)::int from "clinical"\."observation" t where t\."status" = \$1\) as "__count"/);
+    expect([page.result.items.length, page.result.totalCount]).toEqual([10, expected.totalCount]);
+
+    // past the last item no row carries the total: it is asked for on its own
+    const all = await fork().findByCursor(Observation, {}, { first: 100_000, orderBy, includeCount: true });
+    const pastTheEnd = await captureStatements([orm], () => findPageReadOnly(fork(), Observation, {}, { first: 10, after: all.endCursor!, orderBy, includeCount: true }));
+    expect([pastTheEnd.result.items.length, pastTheEnd.result.totalCount, pastTheEnd.result.hasNextPage]).toEqual([0, all.totalCount, false]);
+    expect(pastTheEnd.statements).toHaveLength(2);
+
+    // no such records at all: zero, from the one statement
+    const none = await captureStatements([orm], () => findPageReadOnly(fork(), Observation, { status: 'no-such-status' } as never, { first: 10, orderBy, includeCount: true }));
+    expect([none.result.items.length, none.result.totalCount, none.statements.length]).toEqual([0, 0, 1]);
+  });
+
   it('pages with filters exactly like em.findByCursor: equality, $in, $contains, ranges and codes, through every cursor', async () => {
     const em = fork();
     const [someCode] = await em.getConnection().execute<{ code_value: string }[]>('select code_value from clinical.observation group by code_value order by count(*) desc limit 1');
