@@ -50,7 +50,12 @@ export async function requestOk<T = any>(socket: LiveClient, event: string, payl
   return ack.data;
 }
 
-/** The next `event` whose payload satisfies `match`. */
+/**
+ * The next `event` whose payload satisfies `match`. Call it before the action that causes the
+ * event: an event that arrives before the listener is lost to it (a server can deliver over the
+ * socket before its HTTP response to the action reaches the test). When the match needs the
+ * action's result, `record()` the socket first and wait on the recording.
+ */
 export function nextEvent<T = any>(socket: LiveClient, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
