@@ -1,4 +1,4 @@
-import { orderByIds, type RequestContext } from '@caregraph/platform';
+import { groupedBy, orderByIds, type RequestContext } from '@caregraph/platform';
 import { forbidden, unauthenticated } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { BreakGlassService } from './access/break-glass.service';
@@ -39,14 +39,6 @@ export interface PatientsContext extends RequestContext {
     /** Consents by patient id, newest first (Patient.consents); an error where the caller may not see them. */
     patientConsents: DataLoader<string, PatientConsent[]>;
   };
-}
-
-
-/** Groups child rows under the requested parent ids (an empty list where none), in row order. */
-export function groupedBy<T>(ids: readonly string[], rows: T[], parentId: (row: T) => string): T[][] {
-  const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
-  for (const row of rows) groups.get(parentId(row))?.push(row);
-  return ids.map((id) => groups.get(id) ?? []);
 }
 
 export function createPatientsContext(base: RequestContext): PatientsContext {

@@ -12,7 +12,7 @@ export class OrganizationService {
   }
 
   findByIds(ids: readonly string[]): Promise<Organization[]> {
-    return findByIds(this.ctx.em, Organization, ids);
+    return findByIds(this.ctx.em, Organization, ids, {}, { readOnly: true });
   }
 
   async list(args: OrganizationsArgs, includeCount: boolean): Promise<Connection<Organization>> {

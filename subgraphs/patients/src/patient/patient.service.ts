@@ -68,7 +68,10 @@ export class PatientService {
 
   /** Patients by id, in id order; those the caller may not see are null, like ids that do not exist. */
   async visibleByIds(ids: readonly string[]): Promise<(Patient | null)[]> {
-    const rows = orderByIds(ids, await findByIds(this.ctx.em, Patient, ids));
+    // the policy decides while the rows load (nothing leaves before `visible` has its answer)
+    const deciding = Promise.allSettled(ids.map((id) => this.ctx.access.decision(id, 'demographics')));
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, Patient, ids, {}, { readOnly: true }));
+    await deciding;
     return this.ctx.access.visible(rows, 'demographics', 'Patient', (patient) => patient.id);
   }
 

@@ -1,4 +1,4 @@
-import { CLINICIAN_ROLES, conflict, forbidden, notFound, requireStaff, type RequestContext } from '@caregraph/platform';
+import { CLINICIAN_ROLES, conflict, findReadOnly, forbidden, notFound, requireStaff, type RequestContext } from '@caregraph/platform';
 import { PATIENT_EDITORS } from '../patient/patient.service';
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
@@ -16,7 +16,7 @@ export class RegistrationService {
   constructor(private readonly ctx: RequestContext) {}
 
   async ofPatients(patientIds: readonly string[]): Promise<PatientRegistration[]> {
-    return this.ctx.em.find(PatientRegistration, { patient: { $in: [...patientIds] } }, { orderBy: { registeredAt: 'asc', id: 'asc' } });
+    return findReadOnly(this.ctx.em, PatientRegistration, { patient: { $in: [...patientIds] } }, { orderBy: { registeredAt: 'asc', id: 'asc' } });
   }
 
   /** Staff register a patient they may see at their own organization (e.g. one referred with consent). */
