@@ -86,19 +86,27 @@ export async function findPageReadOnly<E extends object>(
   em: EntityManager,
   entity: EntityClass<E>,
   where: FilterQuery<E>,
-  options: { first: number; after?: string; orderBy: Record<string, 'asc' | 'desc' | 'ASC' | 'DESC'>; includeCount: boolean },
+  options: {
+    first: number;
+    after?: string;
+    orderBy: Record<string, 'asc' | 'desc' | 'ASC' | 'DESC'>;
+    includeCount: boolean;
+    /** Only these properties (and the key and order columns), where the plain path applies; see propertiesForFields. */
+    select?: readonly string[];
+  },
 ): Promise<Cursor<E, never, never, never, boolean>> {
   const cursorOptions = { first: options.first, after: options.after, orderBy: options.orderBy, overfetch: true } as never;
   const meta = em.getMetadata().get(entity.name);
-  const plain = options.includeCount ? plainStatementOf(em, entity, where, cursorOptions, { withCount: true }) : null;
+  const plain = plainStatementOf(em, entity, where, cursorOptions, { withCount: options.includeCount, select: options.select });
   if (plain) {
     const rows = await readStatement(em, plain.sql, plain.values);
     // no row carries the count when the page is empty: none at all without a cursor, else ask
-    const count = rows.length ? (rows[0][COUNT_COLUMN] as number) : options.after === undefined ? 0 : await countReadOnly(em, entity, where);
+    const count = !options.includeCount ? undefined
+      : rows.length ? (rows[0][COUNT_COLUMN] as number) : options.after === undefined ? 0 : await countReadOnly(em, entity, where);
     return new Cursor(rows.map((row) => plain.reader.read(row)) as never[], count, cursorOptions, meta);
   }
   const [items, count] = await Promise.all([
-    findReadOnly(em, entity, where, cursorOptions),
+    findReadOnly(em, entity, where, cursorOptions), // the ORM's path: every column
     options.includeCount ? countReadOnly(em, entity, where) : Promise.resolve(undefined),
   ]);
   return new Cursor(items as never[], count, cursorOptions, meta);
@@ -133,6 +141,8 @@ interface RowReader {
   table: string;
   /** The select list: every persisted column, `t.`-qualified. */
   columns: string;
+  /** The select list of `properties` (key first, in declaration order), or of every column; null when one has no column. */
+  columnsFor(properties: readonly string[] | undefined): string | null;
   /** The quoted column of each persisted scalar property. */
   columnOf: Map<string, string>;
   read(row: Record<string, unknown>): object;
@@ -176,10 +186,25 @@ function buildRowReader(em: EntityManager, meta: EntityMetadata): RowReader | nu
   const fields = props.map((prop) => ({ name: prop.name, column: prop.fieldNames[0], convert: convertOf(prop) }));
   const prototype = detachedPrototypeOf(meta);
   const schema = meta.schema && meta.schema !== '*' ? meta.schema : em.config.get('schema');
+  const columns = fields.map((field) => `t."${field.column}"`).join(', ');
+  // one select list per set of properties: the statement text, and so its prepared statement, is stable
+  const selectLists = new Map<string, string | null>();
   return {
     meta,
     table: `${schema ? `"${schema}".` : ''}"${meta.tableName}"`,
-    columns: fields.map((field) => `t."${field.column}"`).join(', '),
+    columns,
+    columnsFor(properties) {
+      if (!properties) return columns;
+      const wanted = new Set(properties);
+      const key = [...wanted].sort().join(',');
+      let list = selectLists.get(key);
+      if (list === undefined) {
+        const known = [...wanted].every((name) => fields.some((field) => field.name === name));
+        list = known ? fields.filter((field) => wanted.has(field.name) || meta.primaryKeys.includes(field.name)).map((field) => `t."${field.column}"`).join(', ') : null;
+        selectLists.set(key, list);
+      }
+      return list;
+    },
     columnOf: new Map(fields.map((field) => [field.name, `t."${field.column}"`])),
     read(row) {
       const instance = Object.create(prototype) as Record<string, unknown>;
@@ -203,19 +228,22 @@ function plainReadOf<E extends object>(em: EntityManager, entity: EntityClass<E>
 
 /**
  * The plain statement of a find (see above), or null where it does not apply. `withCount` adds
- * the count of every row matching `where` (cursor aside) to each row, as COUNT_COLUMN.
+ * the count of every row matching `where` (cursor aside) to each row, as COUNT_COLUMN; `select`
+ * reads only those properties (with the key and the order's, which cursors are made of).
  */
 function plainStatementOf<E extends object>(
   em: EntityManager,
   entity: EntityClass<E>,
   where: FilterQuery<E>,
   options: FindOptions<E, never, never, never>,
-  { withCount = false } = {},
+  { withCount = false, select }: { withCount?: boolean; select?: readonly string[] } = {},
 ): { sql: string; values: unknown[]; reader: RowReader } | null {
   const reader = rowReaderOf(em, entity);
   if (!reader) return null;
   const { first, after, orderBy, limit, offset, fields, before, last } = options as FindOptions<E, never, never, never> & { first?: number; after?: string; before?: unknown; last?: unknown };
   if (fields || before || last || offset) return null;
+  const columns = reader.columnsFor(select && [...select, ...Object.keys(orderBy ?? {})]);
+  if (columns === null) return null;
   const values: unknown[] = [];
   const conditions: string[] = [];
   const condition = compileWhere(reader, where as Record<string, unknown>, values);
@@ -231,7 +259,7 @@ function plainStatementOf<E extends object>(
   // the where's parameters serve the count too: it is the same condition without the cursor
   const count = withCount ? `, (select count(*)::int from ${reader.table} t where ${condition}) as "${COUNT_COLUMN}"` : '';
   const rowLimit = first !== undefined ? first + 1 : limit; // findByCursor's overfetch-by-one
-  const sql = `select ${reader.columns}${count} from ${reader.table} t where ${conditions.join(' and ')}`
+  const sql = `select ${columns}${count} from ${reader.table} t where ${conditions.join(' and ')}`
     + (order.length ? ` order by ${order.map((key) => `${key.column} ${key.descending ? 'desc' : 'asc'}`).join(', ')}` : '')
     // a parameter, not inlined: one prepared statement per shape, whatever the page size
     + (rowLimit !== undefined ? ` limit $${values.push(Number(rowLimit))}` : '');
@@ -250,9 +278,13 @@ export async function findTopPerGroupReadOnly<E extends object>(
   groupIds: readonly string[],
   orderBy: Partial<Record<keyof E & string, 'asc' | 'desc'>>,
   perGroup: number,
+  /** Only these properties (with the key, the group's and the order's); every column when absent. */
+  select?: readonly string[],
 ): Promise<E[]> {
   const reader = rowReaderOf(em, entity);
   if (!reader) throw new Error(`findTopPerGroupReadOnly: ${entity.name} is not a table of plain columns`);
+  const columns = reader.columnsFor(select && [...select, groupBy, ...Object.keys(orderBy)]);
+  if (columns === null) throw new Error(`findTopPerGroupReadOnly: ${entity.name} lacks a column of ${select!.join(', ')}`);
   const columnOf = (name: string): string => {
     const column = reader.columnOf.get(name);
     if (!column) throw new Error(`findTopPerGroupReadOnly: ${entity.name} has no column ${name}`);
@@ -260,7 +292,7 @@ export async function findTopPerGroupReadOnly<E extends object>(
   };
   const group = columnOf(groupBy);
   const order = Object.entries(orderBy).map(([name, direction]) => `${columnOf(name)} ${direction === 'desc' ? 'desc nulls last' : 'asc'}`);
-  const sql = `select ${reader.columns} from (
+  const sql = `select ${columns} from (
     select t.*, row_number() over (partition by ${group} order by ${order.join(', ')}) as "rank" from ${reader.table} t where ${group} = any($1)
   ) t where t."rank" <= $2 order by ${order.join(', ')}`;
   const rows = await readStatement(em, sql, [[...groupIds], perGroup]);

@@ -89,6 +89,8 @@ export interface PageQuery<E> {
   populate?: readonly string[];
   /** Load without the unit of work (database/read-only.ts): for reads whose results are never written back. */
   readOnly?: boolean;
+  /** With readOnly: only these properties (database/projection.ts); every column when absent. */
+  select?: readonly string[];
   _entity?: E;
 }
 
@@ -112,7 +114,7 @@ export async function findPage<E extends object>(
   }
   if (query.readOnly) {
     return findPageReadOnly(em as unknown as EntityManager, entity, where as FilterQuery<E>, {
-      first: query.first, after: query.after ?? undefined, orderBy: query.orderBy, includeCount: query.includeCount ?? false,
+      first: query.first, after: query.after ?? undefined, orderBy: query.orderBy, includeCount: query.includeCount ?? false, select: query.select,
     }) as unknown as Cursor<E, any, any, any, boolean>;
   }
   return em.findByCursor(entity, where, {

@@ -1,5 +1,5 @@
 import {
-  badInput, findPage, PageArgs, toConnection, type Connection, type RequestContext,
+  badInput, findPage, PageArgs, propertiesForFields, toConnection, type Connection, type ListSelection, type RequestContext,
 } from '@caregraph/platform';
 import type { EntityClass, FilterQuery } from '@mikro-orm/postgresql';
 import { IsOptional, IsUUID, MaxLength } from 'class-validator';
@@ -36,7 +36,8 @@ export interface ChartListQuery<E extends { patientId: string }> {
   codeField?: keyof E & string;
   /** The feature's own conditions (status, category, ...). */
   where?: FilterQuery<E>;
-  includeCount: boolean;
+  /** What the client selected: the total only when asked for, and only the columns the items' fields read. */
+  selection: ListSelection;
 }
 
 /**
@@ -60,8 +61,9 @@ export async function listChartRecords<E extends { patientId: string }>(ctx: Req
     first: args.first,
     after: args.after,
     orderBy: { [dateField]: 'desc', id: 'asc' },
-    includeCount: query.includeCount,
+    includeCount: query.selection.includeCount,
     readOnly: true,
+    select: propertiesForFields(ctx.em, query.entity, query.selection.itemFields),
   }));
   if (!page) return null;
   if (page.items.length) ctx.access.noteRead(query.patientId, 'clinical', query.recordType, page.items.length);

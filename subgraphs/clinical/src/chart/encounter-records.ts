@@ -1,6 +1,8 @@
+import { declareReadNeeds, selectedFields } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { Max, Min } from 'class-validator';
-import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root, type ClassType } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, Int, Resolver, Root, type ClassType } from 'type-graphql';
 import type { ClinicalContext } from '../context';
 import { Encounter } from '../encounter/encounter.entity';
 import { DEFAULT_PER_ENCOUNTER, MAX_PER_ENCOUNTER } from './record-loaders';
@@ -21,17 +23,21 @@ export function encounterRecordsResolver<E extends object>(
   type: ClassType<E>,
   field: string,
   description: string,
-  loaderOf: (ctx: ClinicalContext, first: number) => DataLoader<string, E[]>,
+  loaderOf: (ctx: ClinicalContext, first: number, fields: Iterable<string>) => DataLoader<string, E[]>,
 ): Function {
   // the decorators are applied by hand so the method carries the field's own name: type-graphql
   // tells field resolvers apart by method name, and every class this factory makes is alike
   class EncounterRecordsResolver {}
-  const resolve = (encounter: Encounter, { first }: EncounterRecordsArgs, ctx: ClinicalContext): Promise<E[]> => loaderOf(ctx, first).load(encounter.id);
+  const resolve = (encounter: Encounter, { first }: EncounterRecordsArgs, ctx: ClinicalContext, info: GraphQLResolveInfo): Promise<E[]> =>
+    loaderOf(ctx, first, selectedFields(info)).load(encounter.id);
   const descriptor: PropertyDescriptor = { value: resolve, writable: true, configurable: true };
   Object.defineProperty(EncounterRecordsResolver.prototype, field, descriptor);
   Root()(EncounterRecordsResolver.prototype, field, 0);
   Args(() => EncounterRecordsArgs)(EncounterRecordsResolver.prototype, field, 1);
   Ctx()(EncounterRecordsResolver.prototype, field, 2);
+  Info()(EncounterRecordsResolver.prototype, field, 3);
+  // the field reads the encounter's id only, which every read of an encounter has
+  declareReadNeeds(Encounter, { fields: { [field]: [] } });
   FieldResolver(() => [type], { description })(EncounterRecordsResolver.prototype, field, descriptor);
   Resolver(() => Encounter)(EncounterRecordsResolver);
   return EncounterRecordsResolver;

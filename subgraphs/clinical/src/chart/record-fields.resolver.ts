@@ -1,3 +1,4 @@
+import { declareReadNeeds } from '@caregraph/platform';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../context';
 import { Encounter } from '../encounter/encounter.entity';
@@ -27,3 +28,10 @@ export class ChartRecordFieldsResolver {
     return record.encounterId ? ctx.loaders.encounter.load(record.encounterId) : null;
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(ClinicalRecord, {
+  // the access policy asks by patient, encounter-linked lists group by encounter
+  always: ['patientId', 'organizationId', 'encounterId'],
+  fields: { patient: ['patientId'], organization: ['organizationId'], encounter: ['encounterId'] },
+});

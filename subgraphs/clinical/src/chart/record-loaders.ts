@@ -1,4 +1,4 @@
-import { findByIds, findTopPerGroupReadOnly, orderByIds, perRequest, type RequestContext } from '@caregraph/platform';
+import { findByIds, findTopPerGroupReadOnly, orderByIds, perRequest, propertiesForFields, type RequestContext } from '@caregraph/platform';
 import type { EntityClass } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { validate as isUuid } from 'uuid';
@@ -30,7 +30,8 @@ export const DEFAULT_PER_ENCOUNTER = 100;
 /**
  * Each encounter's records of one type, newest first by `dateField`, at most `first` per encounter:
  * one window-function query for the whole batch of encounters, so an encounter list with its
- * linked results costs one statement per record type, not one per encounter.
+ * linked results costs one statement per record type, not one per encounter. With `fields` (the
+ * GraphQL fields selected on the records), only the columns they read (database/projection.ts).
  */
 export function recordsByEncounter<E extends ClinicalRecord>(
   ctx: RequestContext,
@@ -38,10 +39,12 @@ export function recordsByEncounter<E extends ClinicalRecord>(
   recordType: string,
   dateField: keyof E & string,
   first: number = DEFAULT_PER_ENCOUNTER,
+  fields?: Iterable<string>,
 ): DataLoader<string, E[]> {
-  return perRequest(ctx, `${recordType}:byEncounter:${first}`, () => new DataLoader<string, E[]>(async (encounterIds) => {
+  const select = fields && propertiesForFields(ctx.em, entity, fields);
+  return perRequest(ctx, `${recordType}:byEncounter:${first}:${select?.join(',') ?? '*'}`, () => new DataLoader<string, E[]>(async (encounterIds) => {
     const valid = [...new Set(encounterIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
-    const rows = valid.length ? await newestPerEncounter(ctx, entity, dateField, valid, first) : [];
+    const rows = valid.length ? await newestPerEncounter(ctx, entity, dateField, valid, first, select) : [];
     const visible = await ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
     const byEncounter = new Map<string, E[]>();
     for (const record of visible) {
@@ -56,7 +59,7 @@ export function recordsByEncounter<E extends ClinicalRecord>(
 
 /** One statement for the batch: the newest `first` per encounter (the table's encounter_id index), read-only. */
 function newestPerEncounter<E extends ClinicalRecord>(
-  ctx: RequestContext, entity: EntityClass<E>, dateField: keyof E & string, encounterIds: string[], first: number,
+  ctx: RequestContext, entity: EntityClass<E>, dateField: keyof E & string, encounterIds: string[], first: number, select: string[] | undefined,
 ): Promise<E[]> {
-  return findTopPerGroupReadOnly(ctx.em, entity, 'encounterId' as keyof E & string, encounterIds, { [dateField]: 'desc', id: 'asc' } as never, first);
+  return findTopPerGroupReadOnly(ctx.em, entity, 'encounterId' as keyof E & string, encounterIds, { [dateField]: 'desc', id: 'asc' } as never, first, select);
 }

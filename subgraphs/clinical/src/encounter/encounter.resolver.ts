@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../context';
@@ -48,6 +48,12 @@ export class EncounterResolver {
 export class PatientEncountersResolver {
   @FieldResolver(() => EncounterConnection, { nullable: true, description: "The patient's encounters, newest first" })
   encounters(@Root() patient: PatientRef, @Args() args: PatientEncountersArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return ctx.encounters.listForPatient(patient.id, args, selectsTotalCount(info));
+    return ctx.encounters.listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(Encounter, {
+  always: ['patientId'],
+  fields: { patient: ['patientId'], organization: ['organizationId'], participants: ['participantPractitionerIds'] },
+});

@@ -1,4 +1,4 @@
-import { badInput, findByIds, forbidden, notFound, orderByIds, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext, CLINICIAN_ROLES } from '@caregraph/platform';
+import { badInput, findByIds, forbidden, notFound, orderByIds, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext, CLINICIAN_ROLES, type ListSelection } from '@caregraph/platform';
 import { Encounter } from './encounter.entity';
 import type { PatientEncountersArgs, RecordEncounterInput, SetVisitSummaryInput } from './encounter.inputs';
 import { listChartRecords } from '../chart/chart-list';
@@ -16,7 +16,7 @@ export class EncounterService {
   }
 
   /** A patient's encounters, newest first, with the chart filters; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientEncountersArgs, includeCount: boolean): Promise<Connection<Encounter> | null> {
+  listForPatient(patientId: string, args: PatientEncountersArgs, selection: ListSelection): Promise<Connection<Encounter> | null> {
     return listChartRecords(this.ctx, {
       entity: Encounter,
       recordType: 'Encounter',
@@ -25,7 +25,7 @@ export class EncounterService {
       dateField: 'periodStart',
       codeField: 'typeCode',
       where: args.status ? { status: args.status } : {},
-      includeCount,
+      selection,
     });
   }
 

@@ -1,4 +1,4 @@
-import { Coding } from '@caregraph/platform';
+import { declareReadNeeds, Coding } from '@caregraph/platform';
 import { Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
 import { Observation } from '../results/observation';
 
@@ -34,3 +34,6 @@ export class ObservationDeviceResolver {
     };
   }
 }
+
+// the columns the field above reads (database/projection.ts)
+declareReadNeeds(Observation, { fields: { device: ['deviceId', 'deviceIdentifier', 'deviceType', 'deviceName', 'deviceReadingId'] } });

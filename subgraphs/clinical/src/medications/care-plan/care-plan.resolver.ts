@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../../context';
@@ -28,6 +28,9 @@ export class CarePlanResolver {
 export class PatientCarePlansResolver {
   @FieldResolver(() => CarePlanConnection, { nullable: true, description: "The patient's care plans, newest start first" })
   carePlans(@Root() patient: PatientRef, @Args() args: PatientCarePlansArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return CarePlanService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return CarePlanService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(CarePlan, { fields: { goals: ['goalIds'] } });

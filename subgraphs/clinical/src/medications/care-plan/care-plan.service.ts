@@ -1,4 +1,4 @@
-import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
+import { perRequest, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
 import { recordById } from '../../chart/record-loaders';
@@ -21,7 +21,7 @@ export class CarePlanService {
   private constructor(private readonly ctx: RequestContext) {}
 
   /** A patient's care plans, newest start first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientCarePlansArgs, includeCount: boolean): Promise<Connection<CarePlan> | null> {
+  listForPatient(patientId: string, args: PatientCarePlansArgs, selection: ListSelection): Promise<Connection<CarePlan> | null> {
     return listChartRecords(this.ctx, {
       entity: CarePlan,
       recordType: 'CarePlan',
@@ -30,7 +30,7 @@ export class CarePlanService {
       dateField: 'periodStart',
       codeField: 'codeValue',
       where: args.status ? { status: args.status } : {},
-      includeCount,
+      selection,
     });
   }
 

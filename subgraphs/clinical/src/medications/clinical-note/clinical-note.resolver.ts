@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ChartListArgs } from '../../chart/chart-list';
@@ -49,6 +49,9 @@ export class ClinicalNoteResolver {
 export class PatientClinicalNotesResolver {
   @FieldResolver(() => ClinicalNoteConnection, { nullable: true, description: "The patient's clinical notes, newest first (by when they were written)" })
   clinicalNotes(@Root() patient: PatientRef, @Args() args: ChartListArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return ClinicalNoteService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return ClinicalNoteService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(ClinicalNote, { fields: { versions: [], authorPractitioner: ['authorPractitionerId'] } });

@@ -1,6 +1,5 @@
 import {
-  badInput, CLINICIAN_ROLES, conflict, forbidden, notFound, perRequest, requireStaff, type Connection, type RequestContext,
-} from '@caregraph/platform';
+  badInput, CLINICIAN_ROLES, conflict, forbidden, notFound, perRequest, requireStaff, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import { LockMode } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
@@ -45,14 +44,14 @@ export class ClinicalNoteService {
   private constructor(private readonly ctx: RequestContext) {}
 
   /** A patient's notes, newest first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: ChartListArgs, includeCount: boolean): Promise<Connection<ClinicalNote> | null> {
+  listForPatient(patientId: string, args: ChartListArgs, selection: ListSelection): Promise<Connection<ClinicalNote> | null> {
     return listChartRecords(this.ctx, {
       entity: ClinicalNote,
       recordType: 'ClinicalNote',
       patientId,
       args,
       dateField: 'createdAt',
-      includeCount,
+      selection,
     });
   }
 

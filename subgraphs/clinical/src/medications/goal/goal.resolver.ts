@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../../context';
@@ -28,6 +28,9 @@ export class GoalResolver {
 export class PatientGoalsResolver {
   @FieldResolver(() => GoalConnection, { nullable: true, description: "The patient's goals, newest start first" })
   goals(@Root() patient: PatientRef, @Args() args: PatientGoalsArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return GoalService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return GoalService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(Goal, { fields: { targets: ['target'] } });

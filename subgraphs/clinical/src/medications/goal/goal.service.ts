@@ -1,4 +1,4 @@
-import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
+import { perRequest, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
 import { recordById } from '../../chart/record-loaders';
@@ -19,7 +19,7 @@ export class GoalService {
   private constructor(private readonly ctx: RequestContext) {}
 
   /** A patient's goals, newest start first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientGoalsArgs, includeCount: boolean): Promise<Connection<Goal> | null> {
+  listForPatient(patientId: string, args: PatientGoalsArgs, selection: ListSelection): Promise<Connection<Goal> | null> {
     return listChartRecords(this.ctx, {
       entity: Goal,
       recordType: 'Goal',
@@ -28,7 +28,7 @@ export class GoalService {
       dateField: 'startAt',
       codeField: 'codeValue',
       where: args.lifecycleStatus ? { lifecycleStatus: args.lifecycleStatus } : {},
-      includeCount,
+      selection,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ChartListArgs } from '../../chart/chart-list';
@@ -35,11 +35,14 @@ export class MedicationRequestResolver {
 export class PatientMedicationRequestsResolver {
   @FieldResolver(() => MedicationRequestConnection, { nullable: true, description: "The patient's medication requests, newest first (by authoredOn)" })
   medicationRequests(@Root() patient: PatientRef, @Args() args: PatientMedicationRequestsArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return MedicationRequestService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return MedicationRequestService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 
   @FieldResolver(() => MedicationRequestConnection, { nullable: true, description: 'What the patient is currently prescribed (status ACTIVE), newest first' })
   activeMedications(@Root() patient: PatientRef, @Args() args: ChartListArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return MedicationRequestService.of(ctx).listActive(patient.id, args, selectsTotalCount(info));
+    return MedicationRequestService.of(ctx).listActive(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(MedicationRequest, { fields: { requester: ['requesterPractitionerId'] } });

@@ -1,4 +1,4 @@
-import { badInput, CLINICIAN_ROLES, notFound, perRequest, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext } from '@caregraph/platform';
+import { badInput, CLINICIAN_ROLES, notFound, perRequest, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
 import { recordById, recordsByEncounter } from '../../chart/record-loaders';
@@ -8,8 +8,8 @@ import { MedicationRequest, MedicationRequestIntent, MedicationRequestStatus } f
 import type { PatientMedicationRequestsArgs, PrescribeMedicationInput } from './medication-request.inputs';
 
 /** The newest `first` medication requests of each encounter. */
-export const medicationRequestsByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, MedicationRequest[]> =>
-  recordsByEncounter(ctx, MedicationRequest, 'MedicationRequest', 'authoredOn', first);
+export const medicationRequestsByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): DataLoader<string, MedicationRequest[]> =>
+  recordsByEncounter(ctx, MedicationRequest, 'MedicationRequest', 'authoredOn', first, fields);
 
 /** Code systems a prescription's reasons may use. */
 const REASON_SYSTEMS = ['http://snomed.info/sct', 'http://hl7.org/fhir/sid/icd-10-cm'];
@@ -31,7 +31,7 @@ export class MedicationRequestService {
   private constructor(private readonly ctx: RequestContext) {}
 
   /** A patient's medication requests, newest first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientMedicationRequestsArgs, includeCount: boolean): Promise<Connection<MedicationRequest> | null> {
+  listForPatient(patientId: string, args: PatientMedicationRequestsArgs, selection: ListSelection): Promise<Connection<MedicationRequest> | null> {
     return listChartRecords(this.ctx, {
       entity: MedicationRequest,
       recordType: 'MedicationRequest',
@@ -40,12 +40,12 @@ export class MedicationRequestService {
       dateField: 'authoredOn',
       codeField: 'codeValue',
       where: args.status ? { status: args.status } : {},
-      includeCount,
+      selection,
     });
   }
 
   /** What the patient is currently prescribed (status active), newest first. */
-  listActive(patientId: string, args: ChartListArgs, includeCount: boolean): Promise<Connection<MedicationRequest> | null> {
+  listActive(patientId: string, args: ChartListArgs, selection: ListSelection): Promise<Connection<MedicationRequest> | null> {
     return listChartRecords(this.ctx, {
       entity: MedicationRequest,
       recordType: 'MedicationRequest',
@@ -54,7 +54,7 @@ export class MedicationRequestService {
       dateField: 'authoredOn',
       codeField: 'codeValue',
       where: { status: MedicationRequestStatus.ACTIVE },
-      includeCount,
+      selection,
     });
   }
 

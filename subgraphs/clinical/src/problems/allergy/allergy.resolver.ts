@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../../context';
@@ -27,6 +27,6 @@ export class AllergyIntoleranceResolver {
 export class PatientAllergiesResolver {
   @FieldResolver(() => AllergyIntoleranceConnection, { nullable: true, description: "The patient's allergies and intolerances, newest recorded first" })
   allergies(@Root() patient: PatientRef, @Args() args: PatientAllergiesArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return allergyService(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return allergyService(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }

@@ -1,4 +1,4 @@
-import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
+import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
 import { recordById, recordsByEncounter } from '../../chart/record-loaders';
@@ -14,8 +14,8 @@ const MANIFESTATION_CODE_SYSTEMS = [SNOMED];
 export const allergyLoader = (ctx: ClinicalContext): DataLoader<string, AllergyIntolerance | null> => recordById(ctx, AllergyIntolerance, 'AllergyIntolerance');
 
 /** Each encounter's allergies for this request, newest first; those of patients the caller may not see are left out. */
-export const allergiesByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, AllergyIntolerance[]> =>
-  recordsByEncounter(ctx, AllergyIntolerance, 'AllergyIntolerance', 'recordedAt', first);
+export const allergiesByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, AllergyIntolerance[]> =>
+  recordsByEncounter(ctx, AllergyIntolerance, 'AllergyIntolerance', 'recordedAt', first, fields);
 
 /** The request's AllergyService. */
 export const allergyService = (ctx: ClinicalContext): AllergyService => perRequest(ctx, AllergyService, () => new AllergyService(ctx));
@@ -25,7 +25,7 @@ export class AllergyService {
   constructor(private readonly ctx: ClinicalContext) {}
 
   /** A patient's allergies, newest recorded first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientAllergiesArgs, includeCount: boolean): Promise<Connection<AllergyIntolerance> | null> {
+  listForPatient(patientId: string, args: PatientAllergiesArgs, selection: ListSelection): Promise<Connection<AllergyIntolerance> | null> {
     return listChartRecords(this.ctx, {
       entity: AllergyIntolerance,
       recordType: 'AllergyIntolerance',
@@ -38,7 +38,7 @@ export class AllergyService {
         // `categories @> {x}`: what the per-category partial indexes are defined on
         ...(args.category && { categories: { $contains: [args.category] } }),
       },
-      includeCount,
+      selection,
     });
   }
 

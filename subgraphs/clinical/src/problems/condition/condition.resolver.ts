@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ChartListArgs } from '../../chart/chart-list';
@@ -33,11 +33,14 @@ export class ConditionResolver {
 export class PatientConditionsResolver {
   @FieldResolver(() => ConditionConnection, { nullable: true, description: "The patient's conditions, newest recorded first" })
   conditions(@Root() patient: PatientRef, @Args() args: PatientConditionsArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return conditionService(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return conditionService(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 
   @FieldResolver(() => ConditionConnection, { nullable: true, description: 'The problems the patient has now (clinical status active, recurrence or relapse), newest recorded first' })
   activeProblems(@Root() patient: PatientRef, @Args() args: ChartListArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return conditionService(ctx).activeForPatient(patient.id, args, selectsTotalCount(info));
+    return conditionService(ctx).activeForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(Condition, { fields: { asserter: ['asserterPractitionerId'] } });

@@ -1,4 +1,4 @@
-import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
+import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
 import { recordById, recordsByEncounter } from '../../chart/record-loaders';
@@ -16,8 +16,8 @@ export const conditionLoader = (ctx: ClinicalContext): DataLoader<string, Condit
  * Each encounter's conditions for this request, newest first (for "an encounter with its linked
  * conditions"): those of patients the caller may not see are left out.
  */
-export const conditionsByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Condition[]> =>
-  recordsByEncounter(ctx, Condition, 'Condition', 'recordedAt', first);
+export const conditionsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Condition[]> =>
+  recordsByEncounter(ctx, Condition, 'Condition', 'recordedAt', first, fields);
 
 /** The request's ConditionService. */
 export const conditionService = (ctx: ClinicalContext): ConditionService => perRequest(ctx, ConditionService, () => new ConditionService(ctx));
@@ -27,7 +27,7 @@ export class ConditionService {
   constructor(private readonly ctx: ClinicalContext) {}
 
   /** A patient's conditions, newest recorded first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientConditionsArgs, includeCount: boolean): Promise<Connection<Condition> | null> {
+  listForPatient(patientId: string, args: PatientConditionsArgs, selection: ListSelection): Promise<Connection<Condition> | null> {
     return listChartRecords(this.ctx, {
       entity: Condition,
       recordType: 'Condition',
@@ -39,12 +39,12 @@ export class ConditionService {
         ...(args.clinicalStatus && { clinicalStatus: args.clinicalStatus }),
         ...(args.category && { category: args.category }),
       },
-      includeCount,
+      selection,
     });
   }
 
   /** The problems a patient has now (active, recurrence, relapse), newest recorded first. */
-  activeForPatient(patientId: string, args: ChartListArgs, includeCount: boolean): Promise<Connection<Condition> | null> {
+  activeForPatient(patientId: string, args: ChartListArgs, selection: ListSelection): Promise<Connection<Condition> | null> {
     return listChartRecords(this.ctx, {
       entity: Condition,
       recordType: 'Condition',
@@ -53,7 +53,7 @@ export class ConditionService {
       dateField: 'recordedAt',
       codeField: 'codeValue',
       where: { clinicalStatus: { $in: [...ACTIVE_CONDITION_STATUSES] } },
-      includeCount,
+      selection,
     });
   }
 

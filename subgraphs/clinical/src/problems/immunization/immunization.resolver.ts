@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../../context';
@@ -27,6 +27,6 @@ export class ImmunizationResolver {
 export class PatientImmunizationsResolver {
   @FieldResolver(() => ImmunizationConnection, { nullable: true, description: "The patient's immunizations, most recent first" })
   immunizations(@Root() patient: PatientRef, @Args() args: PatientImmunizationsArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return immunizationService(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return immunizationService(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }

@@ -1,4 +1,4 @@
-import { CLINICIAN_ROLES, perRequest, requireStaff, type Connection } from '@caregraph/platform';
+import { CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
 import { recordById, recordsByEncounter } from '../../chart/record-loaders';
@@ -11,8 +11,8 @@ import type { PatientImmunizationsArgs, RecordImmunizationInput } from './immuni
 export const immunizationLoader = (ctx: ClinicalContext): DataLoader<string, Immunization | null> => recordById(ctx, Immunization, 'Immunization');
 
 /** Each encounter's immunizations for this request, newest first; those of patients the caller may not see are left out. */
-export const immunizationsByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Immunization[]> =>
-  recordsByEncounter(ctx, Immunization, 'Immunization', 'occurredAt', first);
+export const immunizationsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Immunization[]> =>
+  recordsByEncounter(ctx, Immunization, 'Immunization', 'occurredAt', first, fields);
 
 /** The request's ImmunizationService. */
 export const immunizationService = (ctx: ClinicalContext): ImmunizationService => perRequest(ctx, ImmunizationService, () => new ImmunizationService(ctx));
@@ -22,7 +22,7 @@ export class ImmunizationService {
   constructor(private readonly ctx: ClinicalContext) {}
 
   /** A patient's immunizations, most recent first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientImmunizationsArgs, includeCount: boolean): Promise<Connection<Immunization> | null> {
+  listForPatient(patientId: string, args: PatientImmunizationsArgs, selection: ListSelection): Promise<Connection<Immunization> | null> {
     return listChartRecords(this.ctx, {
       entity: Immunization,
       recordType: 'Immunization',
@@ -31,7 +31,7 @@ export class ImmunizationService {
       dateField: 'occurredAt',
       codeField: 'codeValue',
       where: args.status ? { status: args.status } : {},
-      includeCount,
+      selection,
     });
   }
 

@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../../context';
@@ -27,6 +27,9 @@ export class ProcedureResolver {
 export class PatientProceduresResolver {
   @FieldResolver(() => ProcedureConnection, { nullable: true, description: "The patient's procedures, most recent first" })
   procedures(@Root() patient: PatientRef, @Args() args: PatientProceduresArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return procedureService(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return procedureService(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(Procedure, { fields: { performers: ['performerPractitionerIds'] } });

@@ -1,4 +1,4 @@
-import { perRequest, type Connection } from '@caregraph/platform';
+import { perRequest, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
 import { recordById, recordsByEncounter } from '../../chart/record-loaders';
@@ -13,8 +13,8 @@ export const procedureLoader = (ctx: ClinicalContext): DataLoader<string, Proced
  * Each encounter's procedures for this request, most recent first (for "an encounter with its
  * linked procedures"): those of patients the caller may not see are left out.
  */
-export const proceduresByEncounter = (ctx: ClinicalContext, first?: number): DataLoader<string, Procedure[]> =>
-  recordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', first);
+export const proceduresByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Procedure[]> =>
+  recordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', first, fields);
 
 /** The request's ProcedureService. */
 export const procedureService = (ctx: ClinicalContext): ProcedureService => perRequest(ctx, ProcedureService, () => new ProcedureService(ctx));
@@ -24,7 +24,7 @@ export class ProcedureService {
   constructor(private readonly ctx: ClinicalContext) {}
 
   /** A patient's procedures, most recent first; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientProceduresArgs, includeCount: boolean): Promise<Connection<Procedure> | null> {
+  listForPatient(patientId: string, args: PatientProceduresArgs, selection: ListSelection): Promise<Connection<Procedure> | null> {
     return listChartRecords(this.ctx, {
       entity: Procedure,
       recordType: 'Procedure',
@@ -33,7 +33,7 @@ export class ProcedureService {
       dateField: 'performedStart',
       codeField: 'codeValue',
       where: args.status ? { status: args.status } : {},
-      includeCount,
+      selection,
     });
   }
 }

@@ -7,5 +7,5 @@ import { DiagnosticReport } from './diagnostic-report.entity';
 export const reportById = (ctx: RequestContext): DataLoader<string, DiagnosticReport | null> => recordById(ctx, DiagnosticReport, 'DiagnosticReport');
 
 /** The newest `first` DiagnosticReports of each encounter ("an encounter with its linked results"). */
-export const reportsByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, DiagnosticReport[]> =>
-  recordsByEncounter(ctx, DiagnosticReport, 'DiagnosticReport', 'effectiveAt', first);
+export const reportsByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): DataLoader<string, DiagnosticReport[]> =>
+  recordsByEncounter(ctx, DiagnosticReport, 'DiagnosticReport', 'effectiveAt', first, fields);

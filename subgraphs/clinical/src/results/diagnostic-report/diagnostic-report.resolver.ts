@@ -1,4 +1,4 @@
-import { ConnectionType, selectsTotalCount, type RequestContext } from '@caregraph/platform';
+import { declareReadNeeds, ConnectionType, type RequestContext, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PatientRef } from '../../stubs';
@@ -28,6 +28,9 @@ export class DiagnosticReportResolver {
 export class PatientDiagnosticReportsResolver {
   @FieldResolver(() => DiagnosticReportConnection, { nullable: true, description: "The patient's diagnostic reports from every organization, newest first" })
   diagnosticReports(@Root() patient: PatientRef, @Args() args: PatientDiagnosticReportsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return DiagnosticReportService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return DiagnosticReportService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read (database/projection.ts)
+declareReadNeeds(DiagnosticReport, { fields: { results: ['resultIds'] } });

@@ -1,4 +1,4 @@
-import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
+import { perRequest, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import { listChartRecords } from '../../chart/chart-list';
 import type { Observation } from '../observation/observation.entity';
 import { observationById } from '../observation/observation.loaders';
@@ -14,7 +14,7 @@ export class DiagnosticReportService {
   }
 
   /** A patient's reports, newest first, with the chart filters; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientDiagnosticReportsArgs, includeCount: boolean): Promise<Connection<DiagnosticReport> | null> {
+  listForPatient(patientId: string, args: PatientDiagnosticReportsArgs, selection: ListSelection): Promise<Connection<DiagnosticReport> | null> {
     return listChartRecords(this.ctx, {
       entity: DiagnosticReport,
       recordType: 'DiagnosticReport',
@@ -23,7 +23,7 @@ export class DiagnosticReportService {
       dateField: 'effectiveAt',
       codeField: 'codeValue',
       where: { ...(args.status && { status: args.status }), ...(args.category && { category: args.category }) },
-      includeCount,
+      selection,
     });
   }
 

@@ -7,5 +7,5 @@ import { ImagingStudy } from './imaging-study.entity';
 export const imagingStudyById = (ctx: RequestContext): DataLoader<string, ImagingStudy | null> => recordById(ctx, ImagingStudy, 'ImagingStudy');
 
 /** The newest `first` imaging studies of each encounter. */
-export const imagingStudiesByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, ImagingStudy[]> =>
-  recordsByEncounter(ctx, ImagingStudy, 'ImagingStudy', 'startedAt', first);
+export const imagingStudiesByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): DataLoader<string, ImagingStudy[]> =>
+  recordsByEncounter(ctx, ImagingStudy, 'ImagingStudy', 'startedAt', first, fields);

@@ -1,4 +1,4 @@
-import { Coding, ConnectionType, selectsTotalCount, type RequestContext } from '@caregraph/platform';
+import { declareReadNeeds, Coding, ConnectionType, type RequestContext, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PatientRef } from '../../stubs';
@@ -34,6 +34,9 @@ export class ImagingStudyResolver {
 export class PatientImagingStudiesResolver {
   @FieldResolver(() => ImagingStudyConnection, { nullable: true, description: "The patient's imaging studies from every organization, newest first" })
   imagingStudies(@Root() patient: PatientRef, @Args() args: PatientImagingStudiesArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return ImagingStudyService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return ImagingStudyService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 }
+
+// the columns the fields above read beyond their own (database/projection.ts)
+declareReadNeeds(ImagingStudy, { fields: { bodySites: ['series'] } });

@@ -1,4 +1,4 @@
-import { perRequest, type Connection, type RequestContext } from '@caregraph/platform';
+import { perRequest, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import { listChartRecords } from '../../chart/chart-list';
 import { ImagingStudy } from './imaging-study.entity';
 import type { PatientImagingStudiesArgs } from './imaging-study.inputs';
@@ -16,7 +16,7 @@ export class ImagingStudyService {
    * the patient's clinical record. The modality filter runs inside the patient's studies (found
    * through the (patient_id, started_at) index): a patient has a handful, never enough to need more.
    */
-  listForPatient(patientId: string, args: PatientImagingStudiesArgs, includeCount: boolean): Promise<Connection<ImagingStudy> | null> {
+  listForPatient(patientId: string, args: PatientImagingStudiesArgs, selection: ListSelection): Promise<Connection<ImagingStudy> | null> {
     return listChartRecords(this.ctx, {
       entity: ImagingStudy,
       recordType: 'ImagingStudy',
@@ -24,7 +24,7 @@ export class ImagingStudyService {
       args,
       dateField: 'startedAt',
       where: args.modality ? { modalityCodes: { $contains: [args.modality] } } : {},
-      includeCount,
+      selection,
     });
   }
 }

@@ -7,5 +7,5 @@ import { Observation } from './observation.entity';
 export const observationById = (ctx: RequestContext): DataLoader<string, Observation | null> => recordById(ctx, Observation, 'Observation');
 
 /** The newest `first` Observations of each encounter ("an encounter with its linked results"). */
-export const observationsByEncounter = (ctx: RequestContext, first?: number): DataLoader<string, Observation[]> =>
-  recordsByEncounter(ctx, Observation, 'Observation', 'effectiveAt', first);
+export const observationsByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): DataLoader<string, Observation[]> =>
+  recordsByEncounter(ctx, Observation, 'Observation', 'effectiveAt', first, fields);

@@ -1,4 +1,4 @@
-import { Coding, ConnectionType, selectsTotalCount, type RequestContext } from '@caregraph/platform';
+import { declareReadNeeds, Coding, ConnectionType, type RequestContext, listSelection } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PatientRef } from '../../stubs';
@@ -68,7 +68,7 @@ export class ObservationResolver {
 export class PatientObservationsResolver {
   @FieldResolver(() => ObservationConnection, { nullable: true, description: "The patient's observations from every organization, newest first" })
   observations(@Root() patient: PatientRef, @Args() args: PatientObservationsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
-    return ObservationService.of(ctx).listForPatient(patient.id, args, selectsTotalCount(info));
+    return ObservationService.of(ctx).listForPatient(patient.id, args, listSelection(info));
   }
 
   @FieldResolver(() => [Observation], {
@@ -79,3 +79,6 @@ export class PatientObservationsResolver {
     return ObservationService.of(ctx).latestVitals(patient.id);
   }
 }
+
+// the columns the fields above read beyond their own (database/projection.ts)
+declareReadNeeds(Observation, { fields: { valueQuantity: ['valueQuantity', 'valueUnit', 'valueUnitCode', 'valueSystem', 'valueComparator'] } });

@@ -1,7 +1,6 @@
 import {
   badInput, CLINICIAN_ROLES, forbidden, notFound, perRequest, requireStaff, type CodingInput, type Connection, type RequestContext,
-  mapReadOnly,
-} from '@caregraph/platform';
+  mapReadOnly, type ListSelection } from '@caregraph/platform';
 import { validate as isUuid } from 'uuid';
 import { listChartRecords } from '../../chart/chart-list';
 import type { ClinicalContext } from '../../context';
@@ -155,7 +154,7 @@ export class ObservationService {
   }
 
   /** A patient's observations, newest first, with the chart filters; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientObservationsArgs, includeCount: boolean): Promise<Connection<Observation> | null> {
+  listForPatient(patientId: string, args: PatientObservationsArgs, selection: ListSelection): Promise<Connection<Observation> | null> {
     return listChartRecords(this.ctx, {
       entity: Observation,
       recordType: 'Observation',
@@ -164,7 +163,7 @@ export class ObservationService {
       dateField: 'effectiveAt',
       codeField: 'codeValue',
       where: { ...(args.status && { status: args.status }), ...(args.category && { category: args.category }) },
-      includeCount,
+      selection,
     });
   }
 
