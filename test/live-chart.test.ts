@@ -208,6 +208,27 @@ describe('live chart comments over Socket.IO', () => {
     expect(applied).toEqual(posted);
   });
 
+  it('does not send again a replayed change whose announcement arrives after the join (announced late, then a newer one)', async () => {
+    const { patientId } = await sharedChart();
+    const writer = await open(drA);
+    await requestOk(writer, 'chart:join', { patientId });
+    const first = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('seen before leaving') })).comment;
+    const missed = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('written while away') })).comment;
+    const [{ seq: missedSeq }] = await sql('select seq::int as seq from messaging.chart_comment_event where comment_id = $1', [missed.id]);
+
+    const reader = await open(drB);
+    const received = record(reader);
+    const joined = await requestOk(reader, 'chart:join', { patientId, lastCommentId: first.id });
+    expect(joined.replay.map((event: { comment: { id: string } }) => event.comment.id)).toEqual([missed.id]);
+    // the announcement of the replayed change reaches the messaging instance only now (its LISTEN
+    // connection can deliver it after the replay's read saw the commit): announced again, by reference
+    await sql(`select pg_notify('caregraph_live_chart', $1)`, [JSON.stringify({ patientId, seq: missedSeq })]);
+    const newer = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('written after the join') })).comment;
+    await eventually(() => received.events.some((e) => e.event === 'comment:created'), 5_000, 'the newer comment');
+    await pause(200);
+    expect(received.events.filter((e) => e.event.startsWith('comment:')).map((e) => e.payload.comment.id)).toEqual([newer.id]);
+  });
+
   it('stores a retried event with the same clientMessageId once and broadcasts it once; a GraphQL mutation broadcasts the same event as a socket', async () => {
     const { patientId } = await sharedChart();
     const a = await open(drA);

@@ -34,6 +34,18 @@ interface Pending {
   payload: unknown;
 }
 
+/**
+ * A socket joining a chart. Until its ack, live events are held. After it, until a live event newer
+ * than the replay passes, events the replay already had are dropped: a change committed before the
+ * replay read it can be announced after the ack (the announcement reaches this instance on its own
+ * connection, a little later than the commit).
+ */
+interface Sync {
+  held: Pending[] | null;
+  /** After the ack: the seq the replay reached. */
+  replayedUpTo?: number;
+}
+
 const seqOf = (payload: unknown): number | undefined => {
   const seq = (payload as { seq?: unknown } | null)?.seq;
   return typeof seq === 'number' ? seq : undefined;
@@ -45,12 +57,14 @@ const seqOf = (payload: unknown): number | undefined => {
  *
  * Hand-over: a joining socket enters the room and a sync room first; chart events reaching this
  * instance meanwhile are held for it. Its ack carries the replay from the database; right after
- * the ack (same tick) the held events newer than the replay are sent and it leaves the sync room.
- * Nothing is sent twice or lost, however the replay and live broadcasts interleave.
+ * the ack (same tick) the held events newer than the replay are sent. It stays in the sync room
+ * until an event newer than the replay has passed (announcements arrive in seq order, so none
+ * older follows), dropping announcements of changes the replay had. Nothing is sent twice or lost,
+ * however the replay and live broadcasts interleave.
  */
 export class ChartRooms {
-  /** Held live events per joining socket and chart. */
-  private readonly held = new Map<string, Map<string, Pending[]>>();
+  /** Joins being handed over, per socket and chart. */
+  private readonly syncing = new Map<string, Map<string, Sync>>();
   private readonly presence: Coalesced<string, Viewer[]>;
   /** Set on shutdown: the sockets leaving then change no one's presence. */
   private closing = false;
@@ -81,7 +95,7 @@ export class ChartRooms {
       charts = [...socket.rooms].filter((room) => room.startsWith(CHART_ROOM_PREFIX)).map((room) => room.slice(CHART_ROOM_PREFIX.length));
     });
     socket.once('disconnect', () => {
-      this.held.delete(socket.id);
+      this.syncing.delete(socket.id);
       for (const patientId of charts) this.refreshPresence(patientId);
     });
   }
@@ -105,7 +119,18 @@ export class ChartRooms {
   /** To this instance's sockets viewing the chart (held for those still joining). */
   deliver(patientId: string, event: string, payload: unknown): void {
     this.io.local.to(chartRoom(patientId)).except(syncRoom(patientId)).emit(event, payload);
-    for (const socket of this.localSockets(syncRoom(patientId))) this.held.get(socket.id)?.get(patientId)?.push({ event, payload });
+    for (const socket of this.localSockets(syncRoom(patientId))) {
+      const sync = this.syncing.get(socket.id)?.get(patientId);
+      if (!sync) continue;
+      if (sync.held) {
+        sync.held.push({ event, payload });
+        continue;
+      }
+      const seq = seqOf(payload);
+      if (seq !== undefined && seq <= sync.replayedUpTo!) continue; // the replay had it
+      socket.emit(event, payload);
+      if (seq !== undefined) this.endSync(socket, patientId, sync); // caught up: the rest comes in seq order
+    }
   }
 
   private async join(payload: unknown, call: LiveCall): Promise<ChartJoined> {
@@ -116,9 +141,9 @@ export class ChartRooms {
     if (!(await call.ctx.access.check(patientId, 'clinical', 'ChartComment'))) throw notFound('Patient', 'patientId');
     const socket = this.socketOf(call);
     const wasViewing = socket.rooms.has(chartRoom(patientId));
-    const held: Pending[] = [];
-    if (!this.held.has(socket.id)) this.held.set(socket.id, new Map());
-    this.held.get(socket.id)!.set(patientId, held);
+    const sync: Sync = { held: [] };
+    if (!this.syncing.has(socket.id)) this.syncing.set(socket.id, new Map());
+    this.syncing.get(socket.id)!.set(patientId, sync);
     socket.join([syncRoom(patientId), chartRoom(patientId)]);
     try {
       const wantsReplay = Boolean(input.lastCommentId) || input.lastSeq != null;
@@ -127,28 +152,40 @@ export class ChartRooms {
       // written before the ack: a join whose reads cannot be audited is refused
       await call.ctx.access.flush();
       const replayedUpTo = replay.events.length ? replay.events[replay.events.length - 1].seq : (input.lastSeq ?? -1);
-      call.afterAck(() => this.handOver(socket, patientId, held, replay.complete ? replayedUpTo : undefined));
+      call.afterAck(() => this.handOver(socket, patientId, sync, replay.complete ? replayedUpTo : undefined));
       return { patientId, viewers, replay: replay.events, replayComplete: replay.complete };
     } catch (error) {
-      this.handOver(socket, patientId, held, undefined);
+      this.handOver(socket, patientId, sync, undefined);
       if (!wasViewing) socket.leave(chartRoom(patientId));
       throw error;
     }
   }
 
   /**
-   * Ends a join: sends the held events the replay did not hold (those after `replayedUpTo`; when
-   * the replay was cut short, none with a seq: the next join replays them) and lets live events through.
+   * Ends a join's holding: sends the held events the replay did not have (those after
+   * `replayedUpTo`; when the replay was cut short, none with a seq: the next join replays them).
+   * Leaves the sync room unless announcements of replayed changes may still arrive (see Sync).
    */
-  private handOver(socket: LiveSocket, patientId: string, held: Pending[], replayedUpTo: number | undefined): void {
-    const joining = this.held.get(socket.id);
-    if (joining?.get(patientId) !== held) return; // joined again meanwhile: the later join hands over
-    joining.delete(patientId);
-    socket.leave(syncRoom(patientId));
+  private handOver(socket: LiveSocket, patientId: string, sync: Sync, replayedUpTo: number | undefined): void {
+    if (this.syncing.get(socket.id)?.get(patientId) !== sync || !sync.held) return; // joined again meanwhile: the later join hands over
+    const held = sync.held;
+    sync.held = null;
+    let caughtUp = replayedUpTo === undefined || replayedUpTo < 0; // cut short, or nothing to have replayed
     for (const { event, payload } of held) {
       const seq = seqOf(payload);
-      if (seq === undefined || (replayedUpTo !== undefined && seq > replayedUpTo)) socket.emit(event, payload);
+      if (seq !== undefined && (replayedUpTo === undefined || seq <= replayedUpTo)) continue;
+      socket.emit(event, payload);
+      if (seq !== undefined) caughtUp = true;
     }
+    if (caughtUp) this.endSync(socket, patientId, sync);
+    else sync.replayedUpTo = replayedUpTo;
+  }
+
+  private endSync(socket: LiveSocket, patientId: string, sync: Sync): void {
+    const joining = this.syncing.get(socket.id);
+    if (joining?.get(patientId) !== sync) return;
+    joining.delete(patientId);
+    socket.leave(syncRoom(patientId));
   }
 
   private async leave(payload: unknown, call: LiveCall): Promise<{ patientId: string }> {
@@ -179,7 +216,7 @@ export class ChartRooms {
   private remove(socket: LiveSocket, patientId: string): void {
     socket.leave(chartRoom(patientId));
     socket.leave(syncRoom(patientId));
-    this.held.get(socket.id)?.delete(patientId);
+    this.syncing.get(socket.id)?.delete(patientId);
   }
 
   /**
