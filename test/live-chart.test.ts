@@ -4,8 +4,9 @@ import type { RunningGateway } from '@caregraph/gateway';
 import { createMessagingSubgraph, type MessagingSubgraph } from '@caregraph/messaging';
 import { ASSERTION_HEADER, type RunningSubgraph } from '@caregraph/platform';
 import {
-  connectDirect, connectLive, connectThroughGateway, eventually, nextEvent, pause, record, request, requestOk, type LiveClient, type LiveOptions,
+  connectDirect, connectLive, connectThroughGateway, nextEvent, pause, record, request, requestOk, type LiveClient, type LiveOptions,
 } from './support/live';
+import { eventually } from './support/eventually';
 import { startLiveStack, type LiveStack } from './support/live-stack';
 import { tokenFor } from './support/platform';
 import { insertConsent, insertOrganization, insertPatient, staff, withSql, type UserPrincipal } from './support/principals';
@@ -191,7 +192,7 @@ describe('live chart comments over Socket.IO', () => {
     });
     reader.on('connect', join);
     join();
-    await eventually(() => joins === 1);
+    await eventually(() => joins === 1, 'the first join');
 
     const posted: string[] = [];
     for (let i = 0; i < 40; i += 1) {
@@ -202,7 +203,7 @@ describe('live chart comments over Socket.IO', () => {
       posted.push(comment.id);
       if (i % 5 === 0) await pause(15);
     }
-    await eventually(() => applied.length >= posted.length, 15_000, 'every comment applied');
+    await eventually(() => applied.length >= posted.length, 'every comment applied', 15_000);
     await pause(300);
     expect(joins).toBeGreaterThan(5);
     expect(applied).toEqual(posted);
@@ -224,7 +225,7 @@ describe('live chart comments over Socket.IO', () => {
     // connection can deliver it after the replay's read saw the commit): announced again, by reference
     await sql(`select pg_notify('caregraph_live_chart', $1)`, [JSON.stringify({ patientId, seq: missedSeq })]);
     const newer = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('written after the join') })).comment;
-    await eventually(() => received.events.some((e) => e.event === 'comment:created'), 5_000, 'the newer comment');
+    await eventually(() => received.events.some((e) => e.event === 'comment:created'), 'the newer comment', 5_000);
     await pause(200);
     expect(received.events.filter((e) => e.event.startsWith('comment:')).map((e) => e.payload.comment.id)).toEqual([newer.id]);
   });
@@ -358,7 +359,7 @@ describe('live chart comments over Socket.IO', () => {
     expect((await fetch(polling, { headers: { [ASSERTION_HEADER]: forged } })).status).toBe(401);
     await expect(connectLive(gateway.baseUrl, { transports: ['websocket'] })).rejects.toThrow();
     await expect(connectLive(gateway.baseUrl, { transports: ['websocket'], extraHeaders: { [ASSERTION_HEADER]: forged } })).rejects.toThrow();
-    await eventually(async () => (await refusals()) === before + 6, 5000, 'six refusals audited');
+    await eventually(async () => (await refusals()) === before + 6, 'six refusals audited', 5000);
 
     // browsers put the token in the query (a WebSocket cannot carry headers); it goes no further than the gateway
     const token = await tokenFor(drA);
@@ -377,7 +378,7 @@ describe('live chart comments over Socket.IO', () => {
 
   /** Two messaging instances: a comment, presence, typing and a removal reach sockets on the other one. */
   async function acrossInstances(one: MessagingSubgraph & { url: string }, two: MessagingSubgraph & { url: string }): Promise<void> {
-    await eventually(async () => (await one.liveServer()!.serverCount()) >= 2 && (await two.liveServer()!.serverCount()) >= 2, 10_000, 'instances see each other');
+    await eventually(async () => (await one.liveServer()!.serverCount()) >= 2 && (await two.liveServer()!.serverCount()) >= 2, 'instances see each other', 10_000);
     const { patientId, consentId } = await sharedChart();
     const a = track(await connectDirect(one.url, drA));
     const b = track(await connectDirect(two.url, drB));
@@ -401,7 +402,7 @@ describe('live chart comments over Socket.IO', () => {
     const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => requestOk(i % 2 ? a : b, 'comment:add', { patientId, body: bodyOf(`burst ${i}`) })));
     const seqs = burst.map((sent) => sent.seq).sort((x, y) => x - y);
     const received = (recording: ReturnType<typeof record>) => recording.events.filter((e) => e.event === 'comment:created').map((e) => e.payload.seq);
-    await eventually(() => received(atOne).length === 20 && received(atTwo).length === 20, 10_000, 'the burst delivered');
+    await eventually(() => received(atOne).length === 20 && received(atTwo).length === 20, 'the burst delivered', 10_000);
     expect(received(atOne)).toEqual(seqs);
     expect(received(atTwo)).toEqual(seqs);
 

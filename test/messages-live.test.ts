@@ -5,7 +5,8 @@ import { clinicalSubgraph } from '../subgraphs/clinical/src/subgraph';
 import { patientsSubgraph } from '../subgraphs/patients/src/subgraph';
 import { createTestDatabase } from './support/database';
 import { connectDirect, nextEvent, pause, record, request, requestOk, type LiveClient } from './support/live';
-import { eventually, insertClinician } from './support/messaging';
+import { eventually } from './support/eventually';
+import { insertClinician } from './support/messaging';
 import { insertOrganization, withSql, type UserPrincipal } from './support/principals';
 import { graphqlOk, startTestSubgraph } from './support/services';
 

@@ -14,7 +14,8 @@ import { ACCESS_NARROWING_TOPIC as NARROWING_PRODUCED } from '../subgraphs/patie
 import { PATIENT_REGISTRATIONS_TOPIC as REGISTRATIONS_PRODUCED } from '../subgraphs/patients/src/registration/registration-events';
 import { patientsSubgraph } from '../subgraphs/patients/src/subgraph';
 import { createTestDatabase } from './support/database';
-import { eventually, messagingWithHub, recordingLiveHub } from './support/messaging';
+import { eventually } from './support/eventually';
+import { messagingWithHub, recordingLiveHub } from './support/messaging';
 import { insertConsent, insertOrganization, staff, withSql, type UserPrincipal } from './support/principals';
 import { graphqlOk, startTestSubgraph } from './support/services';
 

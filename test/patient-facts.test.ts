@@ -7,6 +7,7 @@ import { patientsSubgraph } from '../subgraphs/patients/src/subgraph';
 import { PATIENT_DEMOGRAPHICS_TOPIC as CONSUMED_TOPIC, factsOf } from '../subgraphs/clinical/src/patient-facts';
 import { clinicalSubgraph } from '../subgraphs/clinical/src/subgraph';
 import { createTestDatabase } from './support/database';
+import { eventually } from './support/eventually';
 import { insertOrganization, staff, withSql } from './support/principals';
 import { graphqlOk, startTestSubgraph } from './support/services';
 
@@ -36,16 +37,6 @@ describe('patient facts: demographics flow from the patients subgraph to the cli
   });
 
   const facts = async (id: string) => (await factsOf(clinical.orm.em.fork(), [id])).get(id);
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   it('both sides name the same topic', () => {
     expect(CONSUMED_TOPIC).toBe(PRODUCED_TOPIC);
   });
@@ -54,11 +45,11 @@ describe('patient facts: demographics flow from the patients subgraph to the cli
     const physician = staff('physician', await insertOrganization(db.url));
     const created = (await graphqlOk(patients.url, `mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }`,
       { input: { names: [{ family: 'Facts', given: ['Flo'] }], birthDate: '1961-03-04', gender: 'FEMALE' } }, { principal: physician })).createPatient;
-    expect(await eventually(() => facts(created.id), Boolean, 'the created patient')).toMatchObject({ birthDate: '1961-03-04', gender: 'female', deceased: false });
+    expect(await eventually(() => facts(created.id), 'the created patient')).toMatchObject({ birthDate: '1961-03-04', gender: 'female', deceased: false });
 
     await graphqlOk(patients.url, `mutation ($input: UpdatePatientInput!) { updatePatient(input: $input) { id } }`,
       { input: { id: created.id, gender: 'OTHER', deceased: true } }, { principal: physician });
-    expect(await eventually(() => facts(created.id), (f) => f?.gender === 'other', 'the update'))
+    expect(await eventually(async () => { const updated = await facts(created.id); return updated?.gender === 'other' ? updated : null; }, 'the update'))
       .toMatchObject({ birthDate: '1961-03-04', gender: 'other', deceased: true });
   });
 
@@ -66,14 +57,14 @@ describe('patient facts: demographics flow from the patients subgraph to the cli
     const physician = staff('physician', await insertOrganization(db.url));
     const { id } = (await graphqlOk(patients.url, `mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }`,
       { input: { names: [{ family: 'Order' }], birthDate: '1990-01-01', gender: 'MALE' } }, { principal: physician })).createPatient;
-    await eventually(() => facts(id), Boolean, 'the patient');
+    await eventually(() => facts(id), 'the patient');
     const [{ last_event_id: applied }] = await withSql(db.url, (q) => q('select last_event_id::text from clinical.patient_facts where patient_id = $1', [id]));
     // as if a newer event had been applied already: the next real event is older than what the row reflects
     await withSql(db.url, (q) => q(`update clinical.patient_facts set last_event_id = last_event_id + 1000000 where patient_id = $1`, [id]));
     const stale = await publishEvent(patients.orm.em.fork(), { topic: PRODUCED_TOPIC, key: id, producer: 'patients', payload: { patientId: id, birthDate: '2000-12-31', gender: 'female', deceased: false } });
     expect(BigInt(stale)).toBeGreaterThan(BigInt(applied));
-    await eventually(async () => (await withSql(db.url, (q) => q(`select last_id from events.consumer_offset where consumer = 'clinical.patient-facts' and topic = $1`, [PRODUCED_TOPIC])))[0]?.last_id,
-      (last) => BigInt(last ?? 0) >= BigInt(stale), 'the stale event to be consumed');
+    await eventually(async () => BigInt((await withSql(db.url, (q) => q(`select last_id from events.consumer_offset where consumer = 'clinical.patient-facts' and topic = $1`, [PRODUCED_TOPIC])))[0]?.last_id ?? 0) >= BigInt(stale),
+      'the stale event to be consumed');
     expect(await facts(id)).toMatchObject({ birthDate: '1990-01-01', gender: 'male' });
   });
 
@@ -88,7 +79,7 @@ describe('patient facts: demographics flow from the patients subgraph to the cli
     const expected = await withSql(db.url, (q) => q(`select id, to_char(birth_date, 'YYYY-MM-DD') as birth_date, gender from patients.patient
       where id in (select patient_id from patients.patient_registration r join patients.organization o on o.id = r.organization_id where o.name not like 'Test Hospital%')`));
     expect(expected).toHaveLength(files.length);
-    const copied = await eventually(() => factsOf(clinical.orm.em.fork(), expected.map((row) => row.id)), (map) => map.size === files.length, 'every fixture patient');
+    const copied = await eventually(async () => { const map = await factsOf(clinical.orm.em.fork(), expected.map((row) => row.id)); return map.size === files.length ? map : null; }, 'every fixture patient');
     for (const row of expected) expect(copied.get(row.id)).toMatchObject({ birthDate: row.birth_date, gender: row.gender });
   });
 });

@@ -82,9 +82,3 @@ export function record(socket: LiveClient): { events: { event: string; payload: 
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it holds. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); await pause(20)) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-  }
-}

@@ -49,13 +49,3 @@ export async function insertClinician(databaseUrl: string, organizationId: strin
   return principal;
 }
 
-/** Resolves once `check` returns something truthy (polling), or fails naming `what`. */
-export async function eventually<T>(check: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

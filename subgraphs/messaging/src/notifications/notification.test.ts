@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { publishEvents, type EntityManager, type NewEvent, type RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { eventually, insertClinician, messagingWithHub, recordingLiveHub, type RecordingLiveHub } from '../../../../test/support/messaging';
+import { eventually } from '../../../../test/support/eventually';
+import { insertClinician, messagingWithHub, recordingLiveHub, type RecordingLiveHub } from '../../../../test/support/messaging';
 import { insertConsent, insertOrganization, insertPatient, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
 import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../../../patients/src/subgraph';

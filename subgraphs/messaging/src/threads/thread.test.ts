@@ -3,7 +3,8 @@ import {
   ASSERTION_HEADER, accessDecisionsUrl, createLogger, createRequestContext, remoteAccessPolicy, type AppError, type RunningSubgraph,
 } from '@caregraph/platform';
 import { createTestDatabase } from '../../../../test/support/database';
-import { eventually, insertClinician, messagingWithHub, recordingLiveHub } from '../../../../test/support/messaging';
+import { eventually } from '../../../../test/support/eventually';
+import { insertClinician, messagingWithHub, recordingLiveHub } from '../../../../test/support/messaging';
 import { insertConsent, insertOrganization, insertPatient, staff, withSql, type UserPrincipal } from '../../../../test/support/principals';
 import { assertionHeaders, graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
 import { patientsSubgraph } from '../../../patients/src/subgraph';
