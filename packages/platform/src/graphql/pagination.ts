@@ -1,6 +1,7 @@
 import type { Cursor } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { findPageReadOnly } from '../database/read-only';
+import { listSelection, type SelectionInfo } from './selection';
 import { badInput } from '../errors/errors';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType, Directive, type ClassType } from 'type-graphql';
@@ -126,9 +127,10 @@ export async function findPage<E extends object>(
   });
 }
 
-/** True when the GraphQL selection asks for `totalCount` (so the count query is worth running). */
-export function selectsTotalCount(info: { fieldNodes: readonly { selectionSet?: { selections: readonly unknown[] } }[] }): boolean {
-  return info.fieldNodes.some((node) =>
-    node.selectionSet?.selections.some((selection) => (selection as { name?: { value: string } }).name?.value === 'totalCount'),
-  );
+/**
+ * True when the GraphQL selection asks for `totalCount` (so the count is worth reading), also
+ * through fragments on the connection.
+ */
+export function selectsTotalCount(info: SelectionInfo): boolean {
+  return listSelection(info).includeCount;
 }

@@ -1,7 +1,7 @@
 import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 
 /** The parts of a resolver's `info` the selection helpers read. */
-interface SelectionInfo {
+export interface SelectionInfo {
   fieldNodes: readonly { selectionSet?: SelectionSetNode }[];
   fragments: Record<string, FragmentDefinitionNode>;
 }

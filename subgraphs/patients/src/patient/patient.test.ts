@@ -151,6 +151,9 @@ describe('patients subgraph: patients', () => {
     expect(response.patients.edges).toHaveLength(1);
     const counted = await graphqlOk(service.url, `{ patients(first: 1) { totalCount } }`, {}, clinicPhysician);
     expect(counted.patients.totalCount).toBe(3);
+    // asked for inside a fragment on the connection, as generated clients write it
+    const throughFragments = await graphqlOk(service.url, `{ patients(first: 1) { ...page } } fragment page on PatientConnection { ... on PatientConnection { totalCount } }`, {}, clinicPhysician);
+    expect(throughFragments.patients.totalCount).toBe(3);
     expect((await rowCounts()).patients).toBeGreaterThan(3);
   });
 
