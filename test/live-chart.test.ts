@@ -230,6 +230,33 @@ describe('live chart comments over Socket.IO', () => {
     expect(received.events.filter((e) => e.event.startsWith('comment:')).map((e) => e.payload.comment.id)).toEqual([newer.id]);
   });
 
+  it('holds live events for the re-join that follows a replay cut short: every change reaches the reader once', async () => {
+    const { patientId } = await sharedChart();
+    const writer = await open(drA);
+    await requestOk(writer, 'chart:join', { patientId });
+    const seen = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('seen') })).comment;
+    const missed: string[] = [];
+    for (let i = 0; i <= 500; i += 1) missed.push((await requestOk(writer, 'comment:add', { patientId, body: bodyOf(`missed ${i}`) })).comment.id);
+
+    const reader = await open(drB);
+    const live = record(reader);
+    const first = await requestOk(reader, 'chart:join', { patientId, lastCommentId: seen.id });
+    expect(first.replayComplete).toBe(false);
+    expect(first.replay).toHaveLength(500);
+    // written between the cut-short replay and the re-join the protocol asks for
+    const between = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('between the joins') })).comment;
+    await pause(200);
+    const second = await requestOk(reader, 'chart:join', { patientId, lastSeq: first.replay[first.replay.length - 1].seq });
+    expect(second.replayComplete).toBe(true);
+    const after = (await requestOk(writer, 'comment:add', { patientId, body: bodyOf('after the re-join') })).comment;
+    await eventually(() => live.events.some((e) => e.event === 'comment:created'), 'the comment after the re-join', 5_000);
+    await pause(200);
+
+    const delivered = [...first.replay, ...second.replay, ...live.events.filter((e) => e.event === 'comment:created').map((e) => e.payload)]
+      .map((event: { comment: { id: string } }) => event.comment.id);
+    expect(delivered).toEqual([...missed, between.id, after.id]);
+  });
+
   it('stores a retried event with the same clientMessageId once and broadcasts it once; a GraphQL mutation broadcasts the same event as a socket', async () => {
     const { patientId } = await sharedChart();
     const a = await open(drA);

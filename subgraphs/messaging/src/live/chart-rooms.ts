@@ -28,6 +28,8 @@ export interface ChartJoined {
 /** Sockets joining a chart: live events wait here until the join's replay is acknowledged. */
 const syncRoom = (patientId: string) => `chart-sync:${patientId.toLowerCase()}`;
 const CHART_ROOM_PREFIX = chartRoom('');
+/** How long live events wait for the re-join that follows a replay cut short (see awaitRejoin). */
+const REJOIN_GRACE_MS = 10_000;
 
 interface Pending {
   event: string;
@@ -59,8 +61,9 @@ const seqOf = (payload: unknown): number | undefined => {
  * instance meanwhile are held for it. Its ack carries the replay from the database; right after
  * the ack (same tick) the held events newer than the replay are sent. It stays in the sync room
  * until an event newer than the replay has passed (announcements arrive in seq order, so none
- * older follows), dropping announcements of changes the replay had. Nothing is sent twice or lost,
- * however the replay and live broadcasts interleave.
+ * older follows), dropping announcements of changes the replay had. After a replay cut short, live
+ * events stay held for the re-join (awaitRejoin). Nothing is sent twice or lost, however the replay
+ * and live broadcasts interleave.
  */
 export class ChartRooms {
   /** Joins being handed over, per socket and chart. */
@@ -152,7 +155,7 @@ export class ChartRooms {
       // written before the ack: a join whose reads cannot be audited is refused
       await call.ctx.access.flush();
       const replayedUpTo = replay.events.length ? replay.events[replay.events.length - 1].seq : (input.lastSeq ?? -1);
-      call.afterAck(() => this.handOver(socket, patientId, sync, replay.complete ? replayedUpTo : undefined));
+      call.afterAck(() => (replay.complete ? this.handOver(socket, patientId, sync, replayedUpTo) : this.awaitRejoin(socket, patientId, sync, replayedUpTo)));
       return { patientId, viewers, replay: replay.events, replayComplete: replay.complete };
     } catch (error) {
       this.handOver(socket, patientId, sync, undefined);
@@ -163,14 +166,14 @@ export class ChartRooms {
 
   /**
    * Ends a join's holding: sends the held events the replay did not have (those after
-   * `replayedUpTo`; when the replay was cut short, none with a seq: the next join replays them).
+   * `replayedUpTo`; without one, after a failed join, none with a seq: the next join replays them).
    * Leaves the sync room unless announcements of replayed changes may still arrive (see Sync).
    */
   private handOver(socket: LiveSocket, patientId: string, sync: Sync, replayedUpTo: number | undefined): void {
     if (this.syncing.get(socket.id)?.get(patientId) !== sync || !sync.held) return; // joined again meanwhile: the later join hands over
     const held = sync.held;
     sync.held = null;
-    let caughtUp = replayedUpTo === undefined || replayedUpTo < 0; // cut short, or nothing to have replayed
+    let caughtUp = replayedUpTo === undefined || replayedUpTo < 0; // a failed join, or nothing to have replayed
     for (const { event, payload } of held) {
       const seq = seqOf(payload);
       if (seq !== undefined && (replayedUpTo === undefined || seq <= replayedUpTo)) continue;
@@ -179,6 +182,16 @@ export class ChartRooms {
     }
     if (caughtUp) this.endSync(socket, patientId, sync);
     else sync.replayedUpTo = replayedUpTo;
+  }
+
+  /**
+   * A replay cut short: the client joins again from the last replayed seq, and that replay holds
+   * everything after it, so live events stay held until then (the re-join replaces this join and
+   * its held events): none arrives twice. A client that does not join again within
+   * REJOIN_GRACE_MS gets the held events newer than the replay then.
+   */
+  private awaitRejoin(socket: LiveSocket, patientId: string, sync: Sync, replayedUpTo: number): void {
+    setTimeout(() => this.handOver(socket, patientId, sync, replayedUpTo), REJOIN_GRACE_MS).unref();
   }
 
   private endSync(socket: LiveSocket, patientId: string, sync: Sync): void {
