@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import { DEMO_PASSWORD, launchChromium, screenshotPath, signedInPage, startPlatform, type RunningPlatform } from './support/platform';
 
 /**
@@ -366,9 +367,13 @@ describe('web client in the browser', () => {
       await page.waitForURL(/role=BILLING/);
       const accounts = page.getByRole('table', { name: 'Accounts, oldest first' });
       const row = accounts.getByRole('row').filter({ hasText: email });
-      await row.waitFor();
+      // the unfiltered list (which has the row too) shows until the filtered page replaces it
+      const roles = await eventually(async () => {
+        const shown = new Set(await accounts.locator('tbody td:nth-child(3)').allInnerTexts());
+        return shown.size === 1 && (await row.count()) === 1 && shown;
+      }, 'the list filtered to billing staff');
+      expect(roles).toEqual(new Set(['Billing staff']));
       expect(await row.getByRole('cell').allInnerTexts()).toEqual(expect.arrayContaining([`Casey Clerk${suffix}`, email, 'Billing staff', 'Active']));
-      expect(new Set(await accounts.locator('tbody td:nth-child(3)').allInnerTexts())).toEqual(new Set(['Billing staff']));
       await page.screenshot({ path: screenshotPath('admin-accounts'), fullPage: true });
 
       // edit the display name
