@@ -78,9 +78,37 @@ export async function validateArgument(value: unknown): Promise<void> {
     (item): item is object => item !== null && typeof item === 'object' && validatesClass((item as object).constructor),
   );
   for (const item of items) {
+    const key = passedKey(item);
+    if (key && passed.get(item.constructor)?.has(key)) continue;
     const errors = await validate(item, VALIDATOR_OPTIONS);
     if (errors.length) throw new ArgumentValidationError(errors);
+    if (key) remember(item.constructor, key);
   }
+}
+
+/*
+ * Arguments that passed, by class: an encounter list asks `observations(first: 50)` of each of its
+ * encounters, and class-validator would look up the class's rules and run them every time. Our rules
+ * are pure functions of the value, so an args object of plain values (strings, numbers, booleans,
+ * nulls) that passed once passes again. Only passes are kept: a failure is validated anew, for its errors.
+ */
+const passed = new Map<Function, Set<string>>();
+const MAX_PASSED_PER_CLASS = 1000;
+
+/** The values of an args object as a key, when they are all plain (undefined otherwise). */
+function passedKey(item: object): string | undefined {
+  const values = Object.entries(item);
+  for (const [, entry] of values) {
+    if (entry !== null && entry !== undefined && typeof entry !== 'string' && typeof entry !== 'number' && typeof entry !== 'boolean') return undefined;
+  }
+  return JSON.stringify(values);
+}
+
+function remember(type: Function, key: string): void {
+  const keys = passed.get(type) ?? new Set<string>();
+  if (keys.size >= MAX_PASSED_PER_CLASS) keys.clear(); // a bound, not an LRU: the common shapes come back at once
+  keys.add(key);
+  passed.set(type, keys);
 }
 
 /** Builds the executable Federation 2 subgraph schema from type-graphql resolvers. */
