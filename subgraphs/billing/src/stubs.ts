@@ -1,4 +1,4 @@
-import { entityStub, stubReference } from '@caregraph/platform';
+import { entityStub, patientAccessReference } from '@caregraph/platform';
 
 /*
  * Entities owned by other subgraphs, as billing sees them: only their key. Patient is resolvable
@@ -12,4 +12,5 @@ export type OrganizationRef = InstanceType<typeof OrganizationRef>;
 export const EncounterRef = entityStub('Encounter', { resolvable: false });
 export type EncounterRef = InstanceType<typeof EncounterRef>;
 
-export const patientReference = stubReference('Patient');
+// a Patient reference here is a read of the patient's billing record: the policy is asked at once
+export const patientReference = patientAccessReference('billing');

@@ -1,4 +1,4 @@
-import { entityStub, stubReference } from '@caregraph/platform';
+import { entityStub, patientAccessReference } from '@caregraph/platform';
 
 /*
  * Entities owned by the patients subgraph, as clinical sees them: only their key. Patient is
@@ -12,4 +12,5 @@ export type OrganizationRef = InstanceType<typeof OrganizationRef>;
 export const PractitionerRef = entityStub('Practitioner', { resolvable: false });
 export type PractitionerRef = InstanceType<typeof PractitionerRef>;
 
-export const patientReference = stubReference('Patient');
+// a Patient reference here is a read of the patient's clinical record: the policy is asked at once
+export const patientReference = patientAccessReference('clinical');

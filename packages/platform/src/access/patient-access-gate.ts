@@ -34,7 +34,50 @@ export class PatientAccessGate {
   /** The decision for one patient (batched with every other asked in the same tick). */
   decision(patientId: string, category: AccessCategory, intent: AccessIntent = 'read'): Promise<AccessDecision> {
     if (this.principal.kind === 'anonymous') return Promise.reject(unauthenticated());
-    return this.loader(category, intent).load(patientId.toLowerCase());
+    const id = patientId.toLowerCase();
+    return (intent === 'read' ? this.early.get(category)?.get(id) : undefined) ?? this.loader(category, intent).load(id);
+  }
+
+  /**
+   * Asks the policy about reading `category` of `patientId` right away, for a request known to
+   * need it: a subgraph resolving a Patient reference, whose patient fields are all `category`.
+   * A batched `decision` goes out at the end of the tick, when every list of the query has
+   * written its SQL, so its round trip would start behind them and the lists would wait for it;
+   * asked here, it goes out first. Patients asked in one synchronous run (an `_entities` call's
+   * references) share one policy call; later `decision` calls get its answer.
+   */
+  decideSoon(patientId: string, category: AccessCategory): void {
+    if (this.principal.kind === 'anonymous') return;
+    const id = patientId.toLowerCase();
+    const early = this.early.get(category) ?? new Map<string, Promise<AccessDecision>>();
+    this.early.set(category, early);
+    if (early.has(id)) return;
+    let pending = this.soon.get(category);
+    if (!pending) {
+      const batch = new Map<string, (outcome: AccessDecision | Error) => void>();
+      pending = batch;
+      this.soon.set(category, batch);
+      queueMicrotask(() => {
+        this.soon.delete(category);
+        const ids = [...batch.keys()];
+        for (let start = 0; start < ids.length; start += MAX_ACCESS_BATCH) {
+          const chunk = ids.slice(start, start + MAX_ACCESS_BATCH);
+          this.policy(this.principal, chunk, category, 'read').then(
+            (decisions) => chunk.forEach((patient) => batch.get(patient)!(decisions.get(patient) ?? DENIED)),
+            (error: Error) => chunk.forEach((patient) => batch.get(patient)!(error)),
+          );
+        }
+      });
+    }
+    const decided = new Promise<AccessDecision>((resolve, reject) => {
+      pending.set(id, (outcome) => {
+        if (outcome instanceof Error) return reject(outcome);
+        this.settledFor(category, 'read').set(id, outcome);
+        resolve(outcome);
+      });
+    });
+    decided.catch(() => undefined); // the reads that ask for it get the error; unasked, it is dropped
+    early.set(id, decided);
   }
 
   /**
@@ -192,11 +235,23 @@ export class PatientAccessGate {
     return this.settled.get(`${category}:${intent}`)?.get(patientId);
   }
 
+  private settledFor(category: AccessCategory, intent: AccessIntent): Map<string, AccessDecision> {
+    const key = `${category}:${intent}`;
+    const settled = this.settled.get(key) ?? new Map<string, AccessDecision>();
+    this.settled.set(key, settled);
+    return settled;
+  }
+
+  /** Read decisions asked with decideSoon, by category and patient. */
+  private readonly early = new Map<AccessCategory, Map<string, Promise<AccessDecision>>>();
+  /** decideSoon's batch not yet sent, by category: each patient with what settles its decision. */
+  private readonly soon = new Map<AccessCategory, Map<string, (outcome: AccessDecision | Error) => void>>();
+
   private loader(category: AccessCategory, intent: AccessIntent): DataLoader<string, AccessDecision> {
     const key = `${category}:${intent}`;
     let loader = this.loaders.get(key);
     if (!loader) {
-      const settled = new Map<string, AccessDecision>();
+      const settled = this.settledFor(category, intent);
       loader = new DataLoader<string, AccessDecision>(
         async (ids) => {
           const decisions = await this.policy(this.principal, ids, category, intent);
@@ -209,7 +264,6 @@ export class PatientAccessGate {
         { maxBatchSize: MAX_ACCESS_BATCH },
       );
       this.loaders.set(key, loader);
-      this.settled.set(key, settled);
     }
     return loader;
   }
