@@ -8,10 +8,11 @@ export interface Statement {
 
 /**
  * Records the SQL statements the given subgraphs' ORMs send while `work` runs (MikroORM's
- * `onQuery` hook sees every statement, entity queries and raw SQL alike). Instrumentation of our
- * own code path against the real database: nothing is replaced.
+ * `onQuery` hook sees every statement, entity queries and raw SQL alike, as it is sent). `work`
+ * gets the list as it grows. Instrumentation of our own code path against the real database:
+ * nothing is replaced.
  */
-export async function captureStatements<T>(orms: readonly MikroORM[], work: () => Promise<T>): Promise<{ result: T; statements: Statement[] }> {
+export async function captureStatements<T>(orms: readonly MikroORM[], work: (sent: readonly Statement[]) => Promise<T>): Promise<{ result: T; statements: Statement[] }> {
   const statements: Statement[] = [];
   const previous = orms.map((orm) => orm.config.get('onQuery'));
   orms.forEach((orm, index) =>
@@ -20,7 +21,7 @@ export async function captureStatements<T>(orms: readonly MikroORM[], work: () =
       return previous[index](sql, params);
     }));
   try {
-    return { result: await work(), statements };
+    return { result: await work(statements), statements };
   } finally {
     orms.forEach((orm, index) => orm.config.set('onQuery', previous[index]));
   }

@@ -38,6 +38,12 @@ export interface ChartListQuery<E extends { patientId: string }> {
   where?: FilterQuery<E>;
   /** What the client selected: the total only when asked for, and only the columns the items' fields read. */
   selection: ListSelection;
+  /**
+   * Told the page's items as soon as they are read, before the access policy's decision on the
+   * patient (`allowed`): to start loading what the query asks of them. Nothing it loads may reach
+   * the caller unless `allowed` resolves true.
+   */
+  onRead?: (items: E[], allowed: Promise<boolean>) => void;
 }
 
 /**
@@ -57,14 +63,19 @@ export async function listChartRecords<E extends { patientId: string }>(ctx: Req
   if (args.organizationId) where.organizationId = args.organizationId.toLowerCase();
   if (args.code && query.codeField) where[query.codeField] = args.code;
   if (args.from || args.to) where[dateField] = { ...(args.from && { $gte: args.from }), ...(args.to && { $lt: args.to }) };
-  const page = await ctx.access.readIfAllowed(query.patientId, 'clinical', query.recordType, () => findPage(ctx.em, query.entity as never, where, {
-    first: args.first,
-    after: args.after,
-    orderBy: { [dateField]: 'desc', id: 'asc' },
-    includeCount: query.selection.includeCount,
-    readOnly: true,
-    select: propertiesForFields(ctx.em, query.entity, query.selection.itemFields),
-  }));
+  const page = await ctx.access.readIfAllowed(query.patientId, 'clinical', query.recordType, async () => {
+    const read = await findPage(ctx.em, query.entity as never, where, {
+      first: args.first,
+      after: args.after,
+      orderBy: { [dateField]: 'desc', id: 'asc' },
+      includeCount: query.selection.includeCount,
+      readOnly: true,
+      select: propertiesForFields(ctx.em, query.entity, query.selection.itemFields),
+    });
+    // the same decision readIfAllowed waits for (asked once per request)
+    query.onRead?.(read.items as E[], ctx.access.decision(query.patientId, 'clinical').then((decision) => decision.allowed));
+    return read;
+  });
   if (!page) return null;
   if (page.items.length) ctx.access.noteRead(query.patientId, 'clinical', query.recordType, page.items.length);
   return toConnection(page, (row) => row as E);

@@ -40,26 +40,63 @@ export function recordsByEncounter<E extends ClinicalRecord>(
   dateField: keyof E & string,
   first: number = DEFAULT_PER_ENCOUNTER,
   fields?: Iterable<string>,
-): DataLoader<string, E[]> {
+): RecordsByEncounterLoader<E> {
   const select = fields && propertiesForFields(ctx.em, entity, fields);
-  return perRequest(ctx, `${recordType}:byEncounter:${first}:${select?.join(',') ?? '*'}`, () => new DataLoader<string, E[]>(async (encounterIds) => {
-    const valid = [...new Set(encounterIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
-    const rows = valid.length ? await newestPerEncounter(ctx, entity, dateField, valid, first, select) : [];
-    const visible = await ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
-    const byEncounter = new Map<string, E[]>();
-    for (const record of visible) {
-      if (!record?.encounterId) continue;
-      const list = byEncounter.get(record.encounterId) ?? [];
-      list.push(record);
-      byEncounter.set(record.encounterId, list);
-    }
-    return encounterIds.map((id) => byEncounter.get(id.toLowerCase()) ?? []);
-  }));
+  return perRequest(ctx, `${recordType}:byEncounter:${first}:${select?.join(',') ?? '*'}`, () => new RecordsByEncounterLoader<E>(
+    (encounterIds) => newestPerEncounter(ctx, entity, dateField, encounterIds, first, select),
+    async (encounterIds, rows) => {
+      const visible = await ctx.access.visible(rows, 'clinical', recordType, (record) => record.patientId);
+      const byEncounter = new Map<string, E[]>();
+      for (const record of visible) {
+        if (!record?.encounterId) continue;
+        const list = byEncounter.get(record.encounterId) ?? [];
+        list.push(record);
+        byEncounter.set(record.encounterId, list);
+      }
+      return encounterIds.map((id) => byEncounter.get(id.toLowerCase()) ?? []);
+    },
+  ));
+}
+
+/**
+ * The records of a batch of encounters: a DataLoader that can also be told, by the encounter list
+ * that has just read a page, to read the page's records at once (`prefetch`).
+ */
+export class RecordsByEncounterLoader<E extends ClinicalRecord> extends DataLoader<string, E[]> {
+  constructor(
+    /** The rows of these encounters, unfiltered (one statement). */
+    private readonly read: (encounterIds: readonly string[]) => Promise<E[]>,
+    /** Each encounter's list, under the access policy (what is returned is audited). */
+    private readonly present: (encounterIds: readonly string[], rows: E[]) => Promise<E[][]>,
+  ) {
+    super(async (encounterIds) => present(encounterIds, await read(encounterIds)));
+  }
+
+  /**
+   * Starts reading the records of `encounterIds` now, for the `load`s their GraphQL fields will
+   * make once the page they belong to resolves: a page waits for the access policy's decision,
+   * and then for every other chart list to complete before its items' fields batch their loads;
+   * read here, the records are in (or on their way) by then. Nothing read is presented unless
+   * `allowed` (the decision on the encounters' patient) resolves true; otherwise the lists are
+   * empty, and nobody asks for them (the page is withheld too).
+   */
+  prefetch(encounterIds: readonly string[], allowed: Promise<boolean>): void {
+    if (!encounterIds.length) return;
+    const rows = this.read(encounterIds);
+    const lists = Promise.all([rows, allowed]).then(([read, open]) => (open ? this.present(encounterIds, read) : encounterIds.map(() => [])));
+    encounterIds.forEach((id, index) => {
+      const list = lists.then((all) => all[index]);
+      list.catch(() => undefined); // an error reaches the load() that asks; unasked, it is dropped
+      this.prime(id, list);
+    });
+  }
 }
 
 /** One statement for the batch: the newest `first` per encounter (the table's encounter_id index), read-only. */
 function newestPerEncounter<E extends ClinicalRecord>(
-  ctx: RequestContext, entity: EntityClass<E>, dateField: keyof E & string, encounterIds: string[], first: number, select: string[] | undefined,
+  ctx: RequestContext, entity: EntityClass<E>, dateField: keyof E & string, encounterIds: readonly string[], first: number, select: string[] | undefined,
 ): Promise<E[]> {
-  return findTopPerGroupReadOnly(ctx.em, entity, 'encounterId' as keyof E & string, encounterIds, { [dateField]: 'desc', id: 'asc' } as never, first, select);
+  const valid = [...new Set(encounterIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))];
+  if (!valid.length) return Promise.resolve([]);
+  return findTopPerGroupReadOnly(ctx.em, entity, 'encounterId' as keyof E & string, valid, { [dateField]: 'desc', id: 'asc' } as never, first, select);
 }

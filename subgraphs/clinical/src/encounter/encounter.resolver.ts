@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ClinicalContext } from '../context';
 import { OrganizationRef, PatientRef, PractitionerRef } from '../stubs';
+import { prefetchLinkedRecords } from '../chart/encounter-records';
 import { Encounter } from './encounter.entity';
 import { PatientEncountersArgs, RecordEncounterInput, SetVisitSummaryInput } from './encounter.inputs';
 
@@ -48,7 +49,9 @@ export class EncounterResolver {
 export class PatientEncountersResolver {
   @FieldResolver(() => EncounterConnection, { nullable: true, description: "The patient's encounters, newest first" })
   encounters(@Root() patient: PatientRef, @Args() args: PatientEncountersArgs, @Ctx() ctx: ClinicalContext, @Info() info: GraphQLResolveInfo) {
-    return ctx.encounters.listForPatient(patient.id, args, listSelection(info));
+    // the page's linked records (conditions, observations, ...) are read as soon as the page is
+    return ctx.encounters.listForPatient(patient.id, args, listSelection(info), (encounters, allowed) =>
+      prefetchLinkedRecords(ctx, info, encounters.map((encounter) => encounter.id), allowed));
   }
 }
 

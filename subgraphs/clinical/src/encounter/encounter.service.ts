@@ -16,7 +16,9 @@ export class EncounterService {
   }
 
   /** A patient's encounters, newest first, with the chart filters; null when the caller may not see the patient's clinical record. */
-  listForPatient(patientId: string, args: PatientEncountersArgs, selection: ListSelection): Promise<Connection<Encounter> | null> {
+  listForPatient(
+    patientId: string, args: PatientEncountersArgs, selection: ListSelection, onRead?: (encounters: Encounter[], allowed: Promise<boolean>) => void,
+  ): Promise<Connection<Encounter> | null> {
     return listChartRecords(this.ctx, {
       entity: Encounter,
       recordType: 'Encounter',
@@ -26,6 +28,7 @@ export class EncounterService {
       codeField: 'typeCode',
       where: args.status ? { status: args.status } : {},
       selection,
+      onRead,
     });
   }
 

@@ -1,4 +1,4 @@
-import { ConnectionType, Identifier, badInput, selectsTotalCount } from '@caregraph/platform';
+import { ConnectionType, Identifier, badInput, selectedFields, selectsTotalCount } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { validate as isUuid } from 'uuid';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
@@ -14,8 +14,17 @@ export class PatientConnection extends ConnectionType(Patient) {}
 @Resolver(() => Patient)
 export class PatientResolver {
   @Query(() => Patient, { nullable: true, description: 'One patient by id' })
-  patient(@Arg('id', () => ID) id: string, @Ctx() ctx: PatientsContext): Promise<Patient | null> {
+  patient(@Arg('id', () => ID) id: string, @Ctx() ctx: PatientsContext, @Info() info: GraphQLResolveInfo): Promise<Patient | null> {
     if (!isUuid(id)) throw badInput('id', 'id must be a UUID');
+    // the registrations (and their organizations) a chart header shows are read beside the patient
+    // instead of after it; they are returned only through the patient, once the policy lets it out
+    if (selectedFields(info).has('registrations')) {
+      const registrations = ctx.loaders.patientRegistrations.load(id.toLowerCase()); // the key Patient.registrations asks with
+      const withOrganizations = selectedFields(info, ['registrations']).has('organization')
+        ? registrations.then((rows) => ctx.loaders.organization.loadMany(rows.map((row) => row.organization.id)))
+        : registrations;
+      withOrganizations.catch(() => undefined); // an error reaches the field that asks again
+    }
     return ctx.loaders.patient.load(id);
   }
 

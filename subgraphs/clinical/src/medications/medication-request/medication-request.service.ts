@@ -1,14 +1,14 @@
 import { badInput, CLINICIAN_ROLES, notFound, perRequest, requireStaff, type Coding, type CodingInput, type Connection, type RequestContext, type ListSelection } from '@caregraph/platform';
 import DataLoader from 'dataloader';
 import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
-import { recordById, recordsByEncounter } from '../../chart/record-loaders';
+import { recordById, recordsByEncounter, type RecordsByEncounterLoader } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { RXNORM } from './medication-request.fhir';
 import { MedicationRequest, MedicationRequestIntent, MedicationRequestStatus } from './medication-request.entity';
 import type { PatientMedicationRequestsArgs, PrescribeMedicationInput } from './medication-request.inputs';
 
 /** The newest `first` medication requests of each encounter. */
-export const medicationRequestsByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): DataLoader<string, MedicationRequest[]> =>
+export const medicationRequestsByEncounter = (ctx: RequestContext, first?: number, fields?: Iterable<string>): RecordsByEncounterLoader<MedicationRequest> =>
   recordsByEncounter(ctx, MedicationRequest, 'MedicationRequest', 'authoredOn', first, fields);
 
 /** Code systems a prescription's reasons may use. */

@@ -1,7 +1,7 @@
 import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
-import { recordById, recordsByEncounter } from '../../chart/record-loaders';
+import { recordById, recordsByEncounter, type RecordsByEncounterLoader } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { codingFrom, encounterOfPatient, notInFuture, RXNORM, SNOMED } from '../shared';
 import { AllergyIntolerance, AllergyVerificationStatus } from './allergy.entity';
@@ -14,7 +14,7 @@ const MANIFESTATION_CODE_SYSTEMS = [SNOMED];
 export const allergyLoader = (ctx: ClinicalContext): DataLoader<string, AllergyIntolerance | null> => recordById(ctx, AllergyIntolerance, 'AllergyIntolerance');
 
 /** Each encounter's allergies for this request, newest first; those of patients the caller may not see are left out. */
-export const allergiesByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, AllergyIntolerance[]> =>
+export const allergiesByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): RecordsByEncounterLoader<AllergyIntolerance> =>
   recordsByEncounter(ctx, AllergyIntolerance, 'AllergyIntolerance', 'recordedAt', first, fields);
 
 /** The request's AllergyService. */

@@ -1,7 +1,7 @@
 import { badInput, CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords, type ChartListArgs } from '../../chart/chart-list';
-import { recordById, recordsByEncounter } from '../../chart/record-loaders';
+import { recordById, recordsByEncounter, type RecordsByEncounterLoader } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { codingFrom, encounterOfPatient, ICD10_CM, notInFuture, SNOMED } from '../shared';
 import { ACTIVE_CONDITION_STATUSES, Condition, ConditionCategory, ConditionVerificationStatus } from './condition.entity';
@@ -16,7 +16,7 @@ export const conditionLoader = (ctx: ClinicalContext): DataLoader<string, Condit
  * Each encounter's conditions for this request, newest first (for "an encounter with its linked
  * conditions"): those of patients the caller may not see are left out.
  */
-export const conditionsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Condition[]> =>
+export const conditionsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): RecordsByEncounterLoader<Condition> =>
   recordsByEncounter(ctx, Condition, 'Condition', 'recordedAt', first, fields);
 
 /** The request's ConditionService. */

@@ -1,7 +1,7 @@
 import { CLINICIAN_ROLES, perRequest, requireStaff, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
-import { recordById, recordsByEncounter } from '../../chart/record-loaders';
+import { recordById, recordsByEncounter, type RecordsByEncounterLoader } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { codingFrom, CVX, encounterOfPatient, notInFuture } from '../shared';
 import { Immunization, ImmunizationStatus } from './immunization.entity';
@@ -11,7 +11,7 @@ import type { PatientImmunizationsArgs, RecordImmunizationInput } from './immuni
 export const immunizationLoader = (ctx: ClinicalContext): DataLoader<string, Immunization | null> => recordById(ctx, Immunization, 'Immunization');
 
 /** Each encounter's immunizations for this request, newest first; those of patients the caller may not see are left out. */
-export const immunizationsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Immunization[]> =>
+export const immunizationsByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): RecordsByEncounterLoader<Immunization> =>
   recordsByEncounter(ctx, Immunization, 'Immunization', 'occurredAt', first, fields);
 
 /** The request's ImmunizationService. */

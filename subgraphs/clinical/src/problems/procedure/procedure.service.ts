@@ -1,7 +1,7 @@
 import { perRequest, type Connection, type ListSelection } from '@caregraph/platform';
 import type DataLoader from 'dataloader';
 import { listChartRecords } from '../../chart/chart-list';
-import { recordById, recordsByEncounter } from '../../chart/record-loaders';
+import { recordById, recordsByEncounter, type RecordsByEncounterLoader } from '../../chart/record-loaders';
 import type { ClinicalContext } from '../../context';
 import { Procedure } from './procedure.entity';
 import type { PatientProceduresArgs } from './procedure.inputs';
@@ -13,7 +13,7 @@ export const procedureLoader = (ctx: ClinicalContext): DataLoader<string, Proced
  * Each encounter's procedures for this request, most recent first (for "an encounter with its
  * linked procedures"): those of patients the caller may not see are left out.
  */
-export const proceduresByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): DataLoader<string, Procedure[]> =>
+export const proceduresByEncounter = (ctx: ClinicalContext, first?: number, fields?: Iterable<string>): RecordsByEncounterLoader<Procedure> =>
   recordsByEncounter(ctx, Procedure, 'Procedure', 'performedStart', first, fields);
 
 /** The request's ProcedureService. */
