@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 /** Screenshots and other browser-test output (gitignored). */
@@ -17,6 +17,8 @@ export interface RunningPlatform {
   tokenOf(email: string): Promise<string>;
   /** A GraphQL call as that token's holder; throws on errors. */
   graphql<T>(token: string, query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** The last lines the platform wrote (its services log warnings and errors only here). */
+  recentLog(): string;
   stop(): Promise<void>;
 }
 
@@ -57,9 +59,9 @@ export async function startPlatform(options: { demoPatients: number }): Promise<
     RATE_LIMIT_KEY_PREFIX: `caregraph-web-test-${randomUUID()}`,
   };
   delete env.DATABASE_URL; // its own embedded cluster, whatever the suite runs against
-  const launcher: ChildProcess = fork(path.join(REPO_ROOT, 'tools/dist/start.js'), [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  launcher.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const launcher: ChildProcess = fork(path.join(REPO_ROOT, 'tools/dist/start.js'), [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let output = '';
+  for (const stream of [launcher.stdout, launcher.stderr]) stream?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => launcher.once('exit', () => resolve()));
   const stop = async () => {
     if (launcher.exitCode === null && launcher.signalCode === null) {
@@ -67,6 +69,7 @@ export async function startPlatform(options: { demoPatients: number }): Promise<
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGKILL');
     }
+    launcher.stdout?.destroy();
     launcher.stderr?.destroy();
     stopLeftovers(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
@@ -77,10 +80,11 @@ export async function startPlatform(options: { demoPatients: number }): Promise<
       launcher.on('message', (message: { type?: string }) => {
         if (message.type === 'running') {
           clearTimeout(timer);
+          output = ''; // from here on, what the services log (the banner is known)
           resolve();
         }
       });
-      launcher.once('exit', (code) => reject(new Error(`launcher exited (${code}):\n${stderr}`)));
+      launcher.once('exit', (code) => reject(new Error(`launcher exited (${code}):\n${output}`)));
     });
   } catch (error) {
     await stop();
@@ -100,6 +104,7 @@ export async function startPlatform(options: { demoPatients: number }): Promise<
       if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
       return body.data;
     },
+    recentLog: () => output,
     stop,
   };
 }
@@ -127,16 +132,13 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh browser profile signed in as a demo account, at `path`. */
-export async function signedInPage(browser: Browser, platform: RunningPlatform, email: string, at: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, baseURL: platform.baseUrl, acceptDownloads: true });
-  const page = await context.newPage();
+/** Signs `page` in as a demo account at `at` (see browser-session.ts for opening one). */
+export async function signIn(page: Page, email: string, at: string): Promise<void> {
   await page.goto(at);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { context, page };
 }
 
 export function screenshotPath(name: string): string {
