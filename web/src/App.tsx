@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, useEffect } from 'react';
 import { BrowserRouter } from 'react-router-dom';
 import { AuthProvider, useAuth } from './auth/AuthProvider';
 import { SignInPage } from './auth/SignInPage';
+import { Deferred } from './ui/Deferred';
 import { Loading } from './ui/states';
 
 /*
@@ -22,9 +23,9 @@ function Shell() {
   if (status === 'restoring') return <Loading what="your session" />;
   if (status === 'signed-out') return <SignInPage />;
   return (
-    <Suspense fallback={<Loading what="caregraph" />}>
+    <Deferred what="caregraph">
       <SignedIn />
-    </Suspense>
+    </Deferred>
   );
 }
 

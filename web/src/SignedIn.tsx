@@ -1,5 +1,5 @@
 import { ApolloProvider } from '@apollo/client';
-import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
+import { lazy, useEffect, useMemo, type ReactNode } from 'react';
 import { Link, Navigate, Route, Routes } from 'react-router-dom';
 import { createApolloClient } from './apollo';
 import { useAuth } from './auth/AuthProvider';
@@ -7,7 +7,7 @@ import { MeProvider, useMe } from './auth/me';
 import { RolePage } from './RolePage';
 import { AREA_ROLES, homeOf, type Area } from './roles';
 import { Layout } from './ui/Layout';
-import { Loading } from './ui/states';
+import { Deferred } from './ui/Deferred';
 
 // each area is its own chunk: a patient never downloads the billing workspace
 const CareArea = lazy(() => import('./care/CareArea'));
@@ -30,7 +30,7 @@ function OnlyFor({ area, children }: { area: Area; children: ReactNode }) {
       </div>
     );
   }
-  return <Suspense fallback={<Loading what="the page" />}>{children}</Suspense>;
+  return <Deferred what="the page">{children}</Deferred>;
 }
 
 function Home() {

@@ -1,9 +1,10 @@
 import { useQuery } from '@apollo/client';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, type ReactNode } from 'react';
 import type { AnchorChoice } from '../comments/CommentPanel';
 import { graphql } from '../gql';
 import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
-import { Empty, Loading, QueryState, Section } from '../ui/states';
+import { Deferred } from '../ui/Deferred';
+import { Empty, QueryState, Section } from '../ui/states';
 import { loadTrendPlot } from './load-trend-plot';
 import type { TrendLine } from './TrendPlot';
 
@@ -483,14 +484,14 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
     <Section title="Results & vitals" id="results">
       <QueryState {...trends} data={trends.data?.patient} what="trends" retry={() => void trends.refetch()}>
         {(patient) => (
-          <Suspense fallback={<Loading what="the trend plots" />}>
+          <Deferred what="the trend plots">
             <div className="trends">
               <TrendPlot title="Blood pressure" points={patient.bloodPressure ?? []} lines={BP_LINES} onComment={commentOn('Blood pressure')} />
               <TrendPlot title="Weight" points={patient.weight ?? []} lines={VALUE_LINE('Weight')} onComment={commentOn('Weight')} />
               <TrendPlot title="BMI" points={patient.bmi ?? []} lines={VALUE_LINE('BMI')} onComment={commentOn('BMI')} />
               <TrendPlot title="HbA1c" points={patient.hba1c ?? []} lines={VALUE_LINE('HbA1c')} onComment={commentOn('HbA1c')} />
             </div>
-          </Suspense>
+          </Deferred>
         )}
       </QueryState>
       <QueryState {...results} data={results.data?.patient} what="results" retry={() => void results.refetch()}>
