@@ -1,5 +1,28 @@
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, from, HttpLink, InMemoryCache, type Operation } from '@apollo/client';
+import { RetryLink } from '@apollo/client/link/retry';
+import { getMainDefinition } from '@apollo/client/utilities';
 import type { Session } from './auth/session';
+
+/**
+ * Reads whose request failed outright (the gateway unreachable, or answering 5xx while it restarts
+ * or is redeployed) are tried again, three tries at most, about 0.3 to 3 s apart, before the screen
+ * shows the error. Never a mutation (it may have been applied), never an answer the API gave
+ * (GraphQL errors, 4xx such as a refusal, 429 for a caller over its budget).
+ */
+export const retryFailedReads = new RetryLink({
+  delay: { initial: 300, max: 3_000, jitter: true },
+  attempts: { max: 3, retryIf: (error: unknown, operation: Operation) => isRead(operation) && isTransient(error) },
+});
+
+function isRead(operation: Operation): boolean {
+  const definition = getMainDefinition(operation.query);
+  return definition.kind === 'OperationDefinition' && definition.operation === 'query';
+}
+
+function isTransient(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status !== 'number' || status >= 500; // no status: the request never got an answer
+}
 
 /**
  * Apollo Client against the gateway's /graphql with the session's bearer token. A 401 refreshes the
@@ -20,7 +43,7 @@ export function createApolloClient(session: Session): ApolloClient<unknown> {
     return response;
   };
   return new ApolloClient({
-    link: new HttpLink({ uri: '/graphql', fetch: authenticatedFetch }),
+    link: from([retryFailedReads, new HttpLink({ uri: '/graphql', fetch: authenticatedFetch })]),
     cache: new InMemoryCache({
       possibleTypes: { Caller: ['UserAccount', 'ApiClient'] },
       // value objects without ids (codes, amounts, names): the newest answer replaces the cached one
