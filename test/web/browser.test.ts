@@ -240,6 +240,21 @@ describe('web client in the browser', () => {
     await patient.page.screenshot({ path: screenshotPath('portal'), fullPage: true });
   }));
 
+  it('keeps the rest of the chart, with an alert and a reload, when the trend plots cannot download', inBrowser(async (open) => {
+    const { page } = await open(BAYVIEW_PHYSICIAN, '/care');
+    await page.route('**/assets/TrendPlot-*.js', (route) => route.abort()); // as when a deploy replaced the chunk under an open tab
+    await page.goto(`/care/patients/${patient1}`);
+    const results = page.getByRole('region', { name: 'Results & vitals' });
+    await results.getByRole('alert').getByText('Could not show the trend plots.').waitFor();
+    expect(await results.getByRole('alert').innerText()).toMatch(/did not download/);
+    expect(await results.getByRole('button', { name: 'Reload the page' }).count()).toBe(1);
+    await page.getByRole('heading', { name: 'Latest vitals' }).waitFor(); // the rest of the chart is there
+    await page.getByRole('region', { name: 'Encounters' }).locator('ol.timeline > li').first().waitFor();
+    await page.unroute('**/assets/TrendPlot-*.js');
+    await results.getByRole('button', { name: 'Reload the page' }).click();
+    await page.getByRole('figure', { name: 'Blood pressure' }).locator('.recharts-line').first().waitFor();
+  }));
+
   it('shows a doctor the unread count of a message from another hospital’s doctor, which drops once they open the thread', inBrowser(async (open) => {
     // independent of the other tests: a patient of Bayview who shares their chart with Northfield, and a
     // Northfield physician (linked to a practitioner record) who has never been messaged or notified
