@@ -62,6 +62,16 @@ export function createLiveProxy(options: LiveProxyOptions): LiveProxy {
   const sockets = new Set<Duplex>();
   const key = options.accessTokenPublicKey ? importVerificationKey(options.accessTokenPublicKey) : undefined;
 
+  // http-proxy ends the connection to messaging when the client's ends or errors, not when it is
+  // destroyed (as close() below does, or a client that vanishes): messaging would keep the socket,
+  // counted as viewing its charts, until its ping timed out. Each closes with the other.
+  proxy.on('proxyReqWs', (proxyReq, _req, client) => {
+    proxyReq.once('upgrade', (_res, upstream: Duplex) => {
+      if (client.destroyed) upstream.destroy();
+      else client.once('close', () => upstream.destroy());
+    });
+  });
+
   proxy.on('error', (error, _req, target) => {
     logger.warn({ err: describeErrorForLog(error) }, 'live proxy: messaging unreachable');
     if ('writeHead' in target && typeof target.writeHead === 'function') {
