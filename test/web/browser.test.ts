@@ -52,6 +52,9 @@ describe('web client in the browser', () => {
     await page.getByRole('figure', { name: 'Blood pressure' }).waitFor();
     await page.getByRole('heading', { name: 'Latest vitals' }).waitFor();
     await page.getByRole('status').first().waitFor({ state: 'detached' }); // every section loaded
+    // vital signs by the names clinicians use, the code's full display on hover
+    const bloodPressureRow = page.getByRole('rowheader', { name: 'Blood pressure', exact: true });
+    expect(await bloodPressureRow.getAttribute('title')).toBe('Blood pressure panel with all children optional');
     const sources = await page.getByRole('figure', { name: 'Blood pressure' }).getByRole('list', { name: 'Source organizations' }).getByRole('listitem').allInnerTexts();
     expect(sources.length).toBeGreaterThan(0);
     expect(await page.getByText('Emergency access (break-glass)').count()).toBe(0);

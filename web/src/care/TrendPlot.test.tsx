@@ -53,10 +53,14 @@ describe('TrendPlot', () => {
     expect(onComment).toHaveBeenCalledWith(expect.objectContaining({ observationId: 'w1', value: 85.6 }));
   });
 
-  it('says so when nothing was measured', () => {
+  it('says so when nothing was measured, naming the measurement as it is written', () => {
     const { container } = render(<TrendPlot title="HbA1c" points={[]} lines={[{ key: 'value', label: 'HbA1c' }]} width={400} />);
-    expect(screen.getByText('No hba1c recorded.')).toBeTruthy();
+    expect(screen.getByText('No HbA1c recorded.')).toBeTruthy();
     expect(container.querySelector('svg')).toBeNull();
+    render(<TrendPlot title="BMI" points={[]} lines={[{ key: 'value', label: 'BMI' }]} width={400} />);
+    render(<TrendPlot title="Blood pressure" points={[]} lines={[{ key: 'value', label: 'Blood pressure' }]} width={400} />);
+    expect(screen.getByText('No BMI recorded.')).toBeTruthy();
+    expect(screen.getByText('No blood pressure recorded.')).toBeTruthy();
   });
 });
 

@@ -67,6 +67,11 @@ export function PointTooltip({ active, payload, lines }: TooltipProps<number, st
   );
 }
 
+/** A title as it reads mid-sentence: "Blood pressure" becomes "blood pressure"; "BMI" and "HbA1c" stay as they are. */
+function inSentence(title: string): string {
+  return /^[A-Z][a-z]*(\s|$)/.test(title) ? title[0].toLowerCase() + title.slice(1) : title;
+}
+
 export interface TrendPlotProps {
   title: string;
   points: readonly TrendPoint[];
@@ -84,7 +89,7 @@ export interface TrendPlotProps {
  * below for keyboard and screen-reader users.
  */
 export function TrendPlot({ title, points, lines, width, height = 220, onComment }: TrendPlotProps) {
-  if (!points.length) return <Empty>No {title.toLowerCase()} recorded.</Empty>;
+  if (!points.length) return <Empty>No {inSentence(title)} recorded.</Empty>;
   const rows: PlotRow[] = [...points]
     .map((point) => ({ ...point, time: Date.parse(point.effectiveAt), organizationName: point.organization?.name ?? UNKNOWN_ORGANIZATION }))
     .sort((a, b) => a.time - b.time);

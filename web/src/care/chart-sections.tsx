@@ -6,6 +6,7 @@ import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
 import { Deferred } from '../ui/Deferred';
 import { Empty, QueryState, Section } from '../ui/states';
 import { loadTrendPlot } from './load-trend-plot';
+import { vitalName } from './vital-names';
 import type { TrendLine } from './TrendPlot';
 
 // recharts only where a plot is drawn (load-trend-plot.ts)
@@ -359,16 +360,20 @@ export function SummarySection({ patientId }: { patientId: string }) {
                   <tbody>
                     {patient.latestVitals.map((vital) => (
                       <tr key={vital.id}>
-                        <th scope="row">{vital.code.display ?? vital.code.code}</th>
+                        <th scope="row" title={vital.code.display ?? undefined}>
+                          {vitalName(vital.code)}
+                        </th>
                         <td>
-                          {vital.valueQuantity
-                            ? `${vital.valueQuantity.value} ${vital.valueQuantity.unit ?? ''}`
-                            : vital.components.map((c) => c.valueQuantity?.value).filter((v) => v !== undefined).join(' / ') +
-                              ` ${vital.components[0]?.valueQuantity?.unit ?? ''}`}
+                          {/* the value never breaks; its unit may go to the next line */}
+                          <span className="nowrap">
+                            {vital.valueQuantity
+                              ? vital.valueQuantity.value
+                              : vital.components.map((c) => c.valueQuantity?.value).filter((v) => v !== undefined).join(' / ')}
+                          </span>{' '}
+                          {(vital.valueQuantity ? vital.valueQuantity.unit : vital.components[0]?.valueQuantity?.unit) ?? ''}
                         </td>
-                        <td className="muted">{formatDate(vital.effectiveAt)}</td>
                         <td>
-                          <Source organization={vital.organization} />
+                          <span className="muted nowrap">{formatDate(vital.effectiveAt)}</span> <Source organization={vital.organization} />
                         </td>
                       </tr>
                     ))}
@@ -383,7 +388,7 @@ export function SummarySection({ patientId }: { patientId: string }) {
                   {patient.careGaps.map((gap) => (
                     <li key={gap.rule.code}>
                       <span className={`tag ${gap.status === 'OVERDUE' ? 'tag-warn' : ''}`}>{humanize(gap.status)}</span> {gap.rule.title}{' '}
-                      <span className="muted">due {formatDate(gap.dueDate)}</span>
+                      <span className="muted nowrap">due {formatDate(gap.dueDate)}</span>
                     </li>
                   ))}
                 </ul>
