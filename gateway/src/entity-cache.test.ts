@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AssertionSigner, createLogger, generateAssertionKeyPair, type Principal } from '@caregraph/platform';
+import { AssertionSigner, createKeepAliveFetcher, createLogger, generateAssertionKeyPair, type Principal } from '@caregraph/platform';
 import { EntityCache, publicMaxAge } from './entity-cache';
-import { createKeepAliveFetcher } from './keep-alive-fetcher';
 import { SubgraphDataSource } from './subgraph-data-source';
 
 const ORGANIZATION_NAMES = `query($representations:[_Any!]!){_entities(representations:$representations){...on Organization{__typename id name}}}`;

@@ -5,7 +5,6 @@ export { SERVICE_UNAVAILABLE, SubgraphDataSource } from './subgraph-data-source'
 export { createGatewayErrorFormatter } from './errors';
 export { BILLING_CLAIMS_CSV_PATH } from './billing-export';
 export { DEVICE_READINGS_MAX_BODY_BYTES, DEVICE_READINGS_PATH, RECORD_DEVICE_READINGS, type DeviceReadingsError } from './device-readings';
-export { createKeepAliveFetcher } from './keep-alive-fetcher';
 export { ACCESS_TOKEN_QUERY, LIVE_PATH } from './live-proxy';
 export type { GatewayContext } from './context';
 export { DEFAULT_QUERY_LIMITS, queryProtection } from './query-limits';

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner } from '@caregraph/platform';
+import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, REQUEST_ID_HEADER, type AssertionSigner, type Fetcher } from '@caregraph/platform';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 import { publicMaxAge, type EntityCache } from './entity-cache';
@@ -29,7 +29,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(
     readonly name: string,
     url: string,
-    fetcher: RemoteGraphQLDataSource['fetcher'],
+    fetcher: Fetcher,
     private readonly signer: AssertionSigner,
     private readonly entityCache?: EntityCache,
   ) {

@@ -18,6 +18,7 @@ export * from './fhir/datatypes';
 export * from './server/request-id';
 export * from './server/lifecycle';
 export * from './server/subgraph-server';
+export * from './server/keep-alive-fetch';
 export * from './server/public-entities';
 export * from './server/main';
 export * from './graphql/fhir-datatypes';

@@ -68,7 +68,10 @@ export class ManagedProcess {
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
-      execArgv: ['--enable-source-maps'],
+      // a young generation twice V8's default (16 MB semi-spaces): a service allocates and drops
+      // a request's objects in bulk, and with room for a few requests' worth fewer survive into
+      // scavenges (chart requests: about 1 ms less each, BENCHMARKS.md, session 12)
+      execArgv: ['--enable-source-maps', '--max-semi-space-size=32'],
     });
     this.child = child;
     this.options.onPid?.(child.pid);

@@ -1,5 +1,6 @@
 import type { Principal } from '../context';
 import { ASSERTION_HEADER } from '../auth/internal-assertion';
+import { createKeepAliveFetcher, type Fetcher, type FetcherResponse } from '../server/keep-alive-fetch';
 import { REQUEST_ID_HEADER } from '../server/request-id';
 import {
   ACCESS_BASES, ACCESS_DECISIONS_PATH, ACCESS_SUBJECT_DECISIONS_PATH, DENIED,
@@ -40,25 +41,31 @@ export function accessDecisionsUrl(baseUrl: string): string {
   return new URL(ACCESS_DECISIONS_PATH, baseUrl).toString();
 }
 
+/** How long a decision may take without a byte of its answer before the caller gives up. */
+const POLICY_TIMEOUT_MS = 5_000;
+
+/** The process's connections to the access policy: kept alive, as every request of a subgraph asks it. */
+let policyConnections: Fetcher | undefined;
+const policyFetch: Fetcher = (url, init) => (policyConnections ??= createKeepAliveFetcher({ timeoutMs: POLICY_TIMEOUT_MS }).fetcher)(url, init);
+
 /**
  * The access policy as another subgraph asks it: one POST per batch, carrying the gateway's
  * assertion of the principal (audience includes ACCESS_POLICY_AUDIENCE) unchanged, so the policy
  * decides for the principal the gateway vouched for, not for whoever this service claims. Any
  * failure (network, timeout, non-200, malformed answer) throws: never a guess.
  */
-export function remoteAccessPolicy(url: string, call: { assertion: string; requestId: string }, timeoutMs = 5_000): AccessPolicyFunction {
+export function remoteAccessPolicy(url: string, call: { assertion: string; requestId: string }, fetch: Fetcher = policyFetch): AccessPolicyFunction {
   /** POSTs `body` to `target` with the caller's assertion; the decisions list of the answer, or a throw. */
   const ask = async <E>(target: string, body: unknown): Promise<E[]> => {
-    let response: Response;
+    let response: FetcherResponse;
     try {
       response = await fetch(target, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: call.assertion, [REQUEST_ID_HEADER]: call.requestId },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new AccessPolicyUnavailableError((error as Error).name);
+      throw new AccessPolicyUnavailableError((error as NodeJS.ErrnoException).code ?? (error as Error).name);
     }
     if (!response.ok) throw new AccessPolicyUnavailableError(`status ${response.status}`);
     const answer = (await response.json().catch(() => null)) as { decisions?: unknown } | null;
