@@ -208,6 +208,12 @@ describe('web client: the live comment feed', () => {
     expect(a.view().comments[0]).toMatchObject({ id: comment.id, deleted: true, body: '' });
     await eventually(() => b.view().comments[0].deleted === true, 'B sees the deletion');
     expect(b.view().comments.map((c) => [c.body, c.parentId])).toEqual([['', null], ['Repeat it?', comment.id]]);
+    // after a reload, loaded over GraphQL (which never returns a deleted comment's text), the reply
+    // still sits under its deleted comment instead of standing alone
+    const reloaded = feedFor(drB, patientId);
+    await eventually(() => reloaded.view().status === 'ready' && reloaded.view().connection === 'online', 'the reloaded feed is live');
+    expect(reloaded.view().comments.map((c) => [c.id, c.body, c.parentId, c.deleted ?? false]))
+      .toEqual([[comment.id, '', null, true], [b.view().comments[1].id, 'Repeat it?', comment.id, false]]);
     await expect(a.feed.edit(comment.id, 'Again')).rejects.toThrow(/no longer available/);
     const stored = await sql(`select deleted_at is not null as deleted from messaging.chart_comment where id = $1`, [comment.id]);
     expect(stored).toEqual([{ deleted: true }]);

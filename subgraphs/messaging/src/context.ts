@@ -12,6 +12,8 @@ export interface MessagingContext extends RequestContext {
   loaders: {
     /** Batches comment lookups (`chartComment(id)`, `parent`, `_entities`) into one query per tick. */
     chartComment: DataLoader<string, ChartComment | null>;
+    /** Deleted comments by id (`ChartComment.deletedParent`): what replies show of the comment they answered. */
+    deletedChartComment: DataLoader<string, ChartComment | null>;
     /** Every version of each comment, oldest first (`ChartComment.versions`). */
     chartCommentVersions: DataLoader<string, ChartCommentVersion[]>;
   };
@@ -25,6 +27,7 @@ export function createMessagingContext(base: RequestContext, live: LiveHub): Mes
     live,
     loaders: {
       chartComment: new DataLoader(async (ids) => chartComments.visibleByIds(ids)),
+      deletedChartComment: new DataLoader(async (ids) => chartComments.deletedByIds(ids)),
       chartCommentVersions: new DataLoader(async (ids) => chartComments.versionsOf(ids)),
     },
   };

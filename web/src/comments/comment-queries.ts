@@ -39,6 +39,11 @@ export const CHART_COMMENTS = graphql(`
     parent {
       id
     }
+    deletedParent {
+      id
+      createdAt
+      deletedAt
+    }
     mentions {
       id
     }
@@ -80,7 +85,7 @@ export function toLiveComment(node: ChartCommentFieldsFragment): LiveComment {
   const { author } = node;
   return {
     id: node.id,
-    parentId: node.parent?.id ?? null,
+    parentId: node.parent?.id ?? node.deletedParent?.id ?? null,
     anchor: node.anchor ? { type: node.anchor.type, id: node.anchor.id } : null,
     body: node.body,
     mentions: node.mentions.map((mention) => mention.id),
@@ -98,8 +103,18 @@ export function toLiveComment(node: ChartCommentFieldsFragment): LiveComment {
 export function toCommentPage(data: ChartCommentsQuery): CommentPage | null {
   const connection = data.patient?.chartComments;
   if (!connection) return null;
+  const comments = connection.edges.map(({ node }) => toLiveComment(node));
+  // a reply to a deleted comment: the deleted one too, as the socket would send it (no text), so
+  // the thread stays together under "Comment deleted" instead of the reply standing alone
+  const deletedParents = new Map(connection.edges.flatMap(({ node }) => (node.deletedParent ? [[node.deletedParent.id, node.deletedParent]] : [])));
+  for (const parent of deletedParents.values()) {
+    comments.push({
+      id: parent.id, parentId: null, anchor: null, body: null, mentions: [], version: 0, author: null,
+      createdAt: parent.createdAt, editedAt: null, deletedAt: parent.deletedAt,
+    });
+  }
   return {
-    comments: connection.edges.map(({ node }) => toLiveComment(node)),
+    comments,
     earlierCursor: connection.pageInfo.hasNextPage ? (connection.pageInfo.endCursor ?? null) : null,
   };
 }

@@ -281,7 +281,7 @@ export class LiveComments {
       if (this.closed) return;
       this.keep(comments);
       this.earlierCursor = earlierCursor;
-      const newest = [...comments].sort(byCreation).pop();
+      const newest = comments.filter((comment) => !comment.deletedAt).sort(byCreation).pop();
       this.lastCommentId = newest?.id;
       this.loaded = true;
       if (this.status !== 'removed') this.status = 'ready';

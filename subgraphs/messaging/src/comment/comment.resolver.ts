@@ -16,11 +16,14 @@ export class ChartCommentAuthor {
   @Field(() => OrganizationRef, { nullable: true }) organization!: OrganizationRef | null;
 }
 
-@ObjectType({ description: 'A deleted chart comment (it is kept for the record, hidden from every read)' })
+@ObjectType({ description: 'A deleted chart comment: it is kept for the record, its text hidden from every read' })
 export class DeletedChartComment {
   @Field(() => ID) id!: string;
+  @Field(() => Date, { description: 'When it was written (where it stood in the conversation)' }) createdAt!: Date;
   @Field(() => Date) deletedAt!: Date;
 }
+
+const deletedView = (comment: ChartComment): DeletedChartComment => ({ id: comment.id, createdAt: comment.createdAt, deletedAt: comment.deletedAt! });
 
 const practitioners = (ids: readonly string[]): PractitionerRef[] => ids.map((id) => ({ id }));
 
@@ -46,12 +49,21 @@ export class ChartCommentResolver {
   @Mutation(() => DeletedChartComment, { description: 'Its author deletes a comment (soft, audited); sockets viewing the chart get comment:deleted' })
   async deleteChartComment(@Arg('input', () => DeleteChartCommentInput) input: DeleteChartCommentInput, @Ctx() ctx: MessagingContext): Promise<DeletedChartComment> {
     const { comment } = await ctx.chartComments.remove(input);
-    return { id: comment.id, deletedAt: comment.deletedAt! };
+    return deletedView(comment);
   }
 
   @FieldResolver(() => ChartComment, { nullable: true, description: 'The comment this one replies to (null if deleted)' })
   parent(@Root() comment: ChartComment, @Ctx() ctx: MessagingContext): Promise<ChartComment | null> | null {
     return comment.parentId ? ctx.loaders.chartComment.load(comment.parentId) : null;
+  }
+
+  @FieldResolver(() => DeletedChartComment, {
+    nullable: true,
+    description: 'The comment this one replies to, once its author has deleted it (parent is then null): a client keeps the thread together under a "deleted" placeholder',
+  })
+  async deletedParent(@Root() comment: ChartComment, @Ctx() ctx: MessagingContext): Promise<DeletedChartComment | null> {
+    const parent = comment.parentId ? await ctx.loaders.deletedChartComment.load(comment.parentId) : null;
+    return parent && deletedView(parent);
   }
 
   @FieldResolver(() => ChartCommentConnection, { description: 'Replies to this comment, oldest first' })

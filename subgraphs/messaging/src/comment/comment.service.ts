@@ -52,6 +52,15 @@ export class ChartCommentService {
   }
 
   /**
+   * Deleted comments by id, in id order (null where unknown, not deleted, or not visible): what a
+   * reply shows of the comment it answered once that one is gone. Its text stays hidden.
+   */
+  async deletedByIds(ids: readonly string[]): Promise<(ChartComment | null)[]> {
+    const rows = orderByIds(ids, await findByIds(this.ctx.em, ChartComment, ids, { deletedAt: { $ne: null } }));
+    return this.ctx.access.visible(rows, 'clinical', 'ChartComment', (comment) => comment.patientId);
+  }
+
+  /**
    * A patient's comments, newest first; optionally those pinned to one kind of record or one
    * record, one thread's replies, or only thread starters. Null when the caller may not see the
    * patient's clinical record.

@@ -267,6 +267,25 @@ describe('messaging subgraph: chart comments', () => {
       expect(await eventsOf(id)).toEqual([{ kind: 'created', version: 1 }, { kind: 'deleted', version: 1 }]);
     });
 
+    it("keeps a deleted comment's replies in its thread: they name it (id, written, deleted) as deletedParent, without its text", async () => {
+      const patientId = await newPatient();
+      const first = await add({ patientId, body: 'Start metoprolol?' });
+      const colleague = staff('nurse', organizationId);
+      const REPLIES = `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) {
+        ... on Patient { chartComments(first: 10) { edges { node { id parent { id } deletedParent { id createdAt deletedAt } } } } } } }`;
+      const reply = (await callOk(service.url, ADD, { input: { patientId, body: 'Agreed.', parentId: first.id } }, { principal: colleague })).addChartComment;
+      const nodes = async (principal: UserPrincipal = physician) =>
+        ((await callOk(service.url, REPLIES, { id: patientId }, { principal }))._entities[0].chartComments?.edges ?? []).map((edge: any) => edge.node);
+      expect(await nodes()).toEqual([{ id: reply.id, parent: { id: first.id }, deletedParent: null }, { id: first.id, parent: null, deletedParent: null }]);
+
+      const { deleteChartComment: deleted } = await graphqlOk(service.url, `mutation ($input: DeleteChartCommentInput!) { deleteChartComment(input: $input) { id createdAt deletedAt } }`, { input: { id: first.id } });
+      expect(deleted).toEqual({ id: first.id, createdAt: first.createdAt, deletedAt: expect.any(String) });
+      expect(await nodes()).toEqual([{ id: reply.id, parent: null, deletedParent: deleted }]);
+      expect(JSON.stringify(await nodes())).not.toContain('metoprolol');
+      // an organization that may not see the chart sees neither
+      expect(await nodes(staff('physician', await insertOrganization(db.url)))).toEqual([]);
+    });
+
     it('answers a retry with the same clientMessageId with what was stored, writing nothing more; another change with that id is a CONFLICT', async () => {
       const patientId = await newPatient();
       const clientMessageId = randomUUID();
