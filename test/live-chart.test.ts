@@ -17,6 +17,9 @@ import { graphql, graphqlOk, startTestSubgraph, testAssertionKeys } from './supp
  * real servers: the gateway proxying /socket.io to the messaging service, the patients service
  * answering the access policy, identity ending sessions, two messaging instances sharing rooms.
  */
+/** How long, here, a viewer whose token ran out stays in presence while reconnecting (15 s by default). */
+const EXPIRED_VIEWER_GRACE_MS = 2_000;
+
 describe('live chart comments over Socket.IO', () => {
   let logText = '';
   const sink = new Writable({ write(chunk, _encoding, done) { logText += chunk.toString(); done(); } });
@@ -36,7 +39,7 @@ describe('live chart comments over Socket.IO', () => {
   let stack: LiveStack | undefined;
 
   beforeAll(async () => {
-    stack = await startLiveStack('live_chart', { logs: sink });
+    stack = await startLiveStack('live_chart', { logs: sink, messaging: { expiredViewerGraceMs: EXPIRED_VIEWER_GRACE_MS } });
     ({ db, identity, messagingDefinition, messaging, gateway } = stack);
     hospitalA = await insertOrganization(db.url);
     hospitalB = await insertOrganization(db.url);
@@ -349,6 +352,33 @@ describe('live chart comments over Socket.IO', () => {
 
     const again = await open(drA);
     expect((await requestOk(again, 'chart:join', { patientId })).patientId).toBe(patientId);
+  });
+
+  it('keeps a viewer whose token ran out in presence while their client reconnects, and lets one who does not come back go after the grace', async () => {
+    const { patientId } = await sharedChart();
+    const b = await open(drB);
+    await requestOk(b, 'chart:join', { patientId });
+    const a = await open(drA, { ttlSeconds: 2 });
+    const bothSeen = nextEvent(b, 'presence:update', (update) => update.viewers.length === 2);
+    await requestOk(a, 'chart:join', { patientId });
+    await bothSeen;
+    const seenByB = record(b);
+    const presenceAtB = () => seenByB.events.filter((e) => e.event === 'presence:update').map((e) => e.payload.viewers.map((v: { userId: string }) => v.userId));
+
+    // A's token runs out; their client comes back with a fresh one: B never sees A leave
+    await new Promise((resolve) => a.once('disconnect', resolve));
+    await pause(300);
+    const again = await open(drA, { ttlSeconds: 2 });
+    await requestOk(again, 'chart:join', { patientId });
+    await eventually(() => presenceAtB().length > 0, 'the rejoin reaches B');
+    expect(presenceAtB().every((viewers) => viewers.includes(drA.userId))).toBe(true);
+
+    // this time A does not come back: B sees A go, once the grace is over
+    await new Promise((resolve) => again.once('disconnect', resolve));
+    const disconnectedAt = Date.now();
+    const gone = await nextEvent(b, 'presence:update', (update) => update.viewers.length === 1, EXPIRED_VIEWER_GRACE_MS + 8_000);
+    expect(gone.viewers).toEqual([expect.objectContaining({ userId: drB.userId })]);
+    expect(Date.now() - disconnectedAt).toBeGreaterThanOrEqual(EXPIRED_VIEWER_GRACE_MS - 100);
   });
 
   it("disconnects a session's sockets when identity ends the session (logout: auth:revoked), and refuses its still-valid token after", async () => {

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { createGateway, type RunningGateway } from '@caregraph/gateway';
 import { createIdentitySubgraph } from '@caregraph/identity';
-import { createMessagingSubgraph, type MessagingSubgraph } from '@caregraph/messaging';
+import { createMessagingSubgraph, type MessagingOptions, type MessagingSubgraph } from '@caregraph/messaging';
 import { patientsSubgraph } from '@caregraph/patients';
 import { createLogger, type RunningSubgraph } from '@caregraph/platform';
 import { createTestDatabase } from './database';
@@ -24,7 +24,7 @@ export interface LiveStack {
  * Starts the servers on a fresh test database `name`; access tokens from tokenFor (support/platform)
  * are valid at the gateway. Gateway and messaging log at debug level to `logs` when given.
  */
-export async function startLiveStack(name: string, options: { logs?: Writable } = {}): Promise<LiveStack> {
+export async function startLiveStack(name: string, options: { logs?: Writable; messaging?: MessagingOptions } = {}): Promise<LiveStack> {
   const stack: Partial<LiveStack> = {};
   const close = async () => {
     await stack.gateway?.close();
@@ -39,7 +39,7 @@ export async function startLiveStack(name: string, options: { logs?: Writable } 
     stack.patients = await startTestSubgraph(patientsSubgraph, db.url);
     const tokenKeys = testAccessTokenKeys();
     stack.identity = await startTestSubgraph(createIdentitySubgraph({ signingKey: tokenKeys.privateKey, publicKey: tokenKeys.publicKey }), db.url);
-    stack.messagingDefinition = createMessagingSubgraph();
+    stack.messagingDefinition = createMessagingSubgraph(options.messaging);
     stack.messaging = await startTestSubgraph(stack.messagingDefinition, db.url, { logger: logger('messaging') });
     stack.gateway = await createGateway({
       logger: logger('gateway'),

@@ -18,6 +18,8 @@ export interface MessagingOptions {
   redisUrl?: string;
   /** The Redis channel prefix (one per deployment sharing a Redis; tests use their own). */
   redisKey?: string;
+  /** How long a viewer whose token ran out still shows in presence while their client reconnects (default 15 s). */
+  expiredViewerGraceMs?: number;
 }
 
 /** What background work gets: the database, the logger, and the live hub. */
@@ -60,7 +62,7 @@ export function createMessagingSubgraph(options: MessagingOptions = {}): Messagi
     createContext: (base) => createMessagingContext(base, hub),
     attach: async (server, services) => {
       const adapter = options.redisUrl ? redisAdapter(options.redisUrl, services.logger, options.redisKey) : postgresAdapter(services.orm.config.get('clientUrl')!, services.logger);
-      live = await LiveServer.attach(server, services, { adapter, extensions: LIVE_EXTENSIONS });
+      live = await LiveServer.attach(server, services, { adapter, extensions: LIVE_EXTENSIONS, expiredViewerGraceMs: options.expiredViewerGraceMs });
       return { close: async () => live?.close() };
     },
     workers: async ({ orm, logger }) => {

@@ -53,6 +53,14 @@ const seqOf = (payload: unknown): number | undefined => {
   return typeof seq === 'number' ? seq : undefined;
 };
 
+/** How long a viewer whose access token ran out stays in presence while their client reconnects with a fresh one. */
+export const EXPIRED_VIEWER_GRACE_MS = 15_000;
+
+function viewerOf(socket: LiveSocket): Viewer {
+  const { principal } = socket.data.caller;
+  return { userId: principal.userId, displayName: socket.data.displayName, role: principal.role, organizationId: principal.organizationId };
+}
+
 /**
  * Chart rooms: who may join (the access policy, as the socket's user), presence, typing, the
  * exactly-once hand-over from a join's replay to live events, and removal when access ends.
@@ -69,6 +77,12 @@ export class ChartRooms {
   /** Joins being handed over, per socket and chart. */
   private readonly syncing = new Map<string, Map<string, Sync>>();
   private readonly presence: Coalesced<string, Viewer[]>;
+  /**
+   * Viewers whose connection closed at token expiry, per chart and user, still in presence until
+   * they join again or the grace runs out: their client is back within moments with a fresh token,
+   * and without this everyone else saw them leave and come back each time (every 15 minutes).
+   */
+  private readonly expiredViewers = new Map<string, Map<string, { viewer: Viewer; timer: NodeJS.Timeout }>>();
   /** Set on shutdown: the sockets leaving then change no one's presence. */
   private closing = false;
 
@@ -76,6 +90,7 @@ export class ChartRooms {
     private readonly io: Server,
     private readonly services: SubgraphAttachServices<MessagingContext>,
     private readonly log: Logger,
+    private readonly expiredViewerGraceMs = EXPIRED_VIEWER_GRACE_MS,
   ) {
     this.presence = new Coalesced((patientId) => this.publishPresence(patientId));
     io.on(CLUSTER.chartEvent, (patientId: string, event: string, payload: unknown) => this.deliver(patientId, event, payload));
@@ -99,7 +114,10 @@ export class ChartRooms {
     });
     socket.once('disconnect', () => {
       this.syncing.delete(socket.id);
-      for (const patientId of charts) this.refreshPresence(patientId);
+      for (const patientId of charts) {
+        if (socket.data.expired) this.keepExpiredViewer(patientId, viewerOf(socket));
+        else this.refreshPresence(patientId);
+      }
     });
   }
 
@@ -143,6 +161,7 @@ export class ChartRooms {
     // unknown and hidden patients answer alike
     if (!(await call.ctx.access.check(patientId, 'clinical', 'ChartComment'))) throw notFound('Patient', 'patientId');
     const socket = this.socketOf(call);
+    this.dropExpiredViewer(patientId, socket.data.caller.principal.userId); // back: the socket stands for them now
     const wasViewing = socket.rooms.has(chartRoom(patientId));
     const sync: Sync = { held: [] };
     if (!this.syncing.has(socket.id)) this.syncing.set(socket.id, new Map());
@@ -243,6 +262,8 @@ export class ChartRooms {
   }
 
   private async recheckLocal(patientId: string): Promise<void> {
+    // a viewer who is away cannot be asked about: they show again when they rejoin, if still allowed
+    for (const userId of [...(this.expiredViewers.get(patientId)?.keys() ?? [])]) this.dropExpiredViewer(patientId, userId);
     const sockets = this.localSockets(chartRoom(patientId));
     // one decision per session (its sockets share the caller)
     const decisions = new Map<string, Promise<boolean>>();
@@ -272,6 +293,29 @@ export class ChartRooms {
   /** No more presence updates: the server is shutting down. */
   close(): void {
     this.closing = true;
+    for (const viewers of this.expiredViewers.values()) for (const { timer } of viewers.values()) clearTimeout(timer);
+    this.expiredViewers.clear();
+  }
+
+  private keepExpiredViewer(patientId: string, viewer: Viewer): void {
+    let viewers = this.expiredViewers.get(patientId);
+    if (!viewers) this.expiredViewers.set(patientId, (viewers = new Map()));
+    clearTimeout(viewers.get(viewer.userId)?.timer);
+    const timer = setTimeout(() => {
+      this.dropExpiredViewer(patientId, viewer.userId);
+      this.refreshPresence(patientId);
+    }, this.expiredViewerGraceMs);
+    timer.unref();
+    viewers.set(viewer.userId, { viewer, timer });
+  }
+
+  private dropExpiredViewer(patientId: string, userId: string): void {
+    const viewers = this.expiredViewers.get(patientId);
+    const kept = viewers?.get(userId);
+    if (!viewers || !kept) return;
+    clearTimeout(kept.timer);
+    viewers.delete(userId);
+    if (!viewers.size) this.expiredViewers.delete(patientId);
   }
 
   /** Recomputes the chart's viewers on every instance and sends them to the room (coalesced per chart). */
@@ -292,9 +336,7 @@ export class ChartRooms {
   }
 
   private localViewers(patientId: string): Viewer[] {
-    return this.localSockets(chartRoom(patientId)).map((socket) => {
-      const { principal } = socket.data.caller;
-      return { userId: principal.userId, displayName: socket.data.displayName, role: principal.role, organizationId: principal.organizationId };
-    });
+    const away = [...(this.expiredViewers.get(patientId)?.values() ?? [])].map(({ viewer }) => viewer);
+    return [...this.localSockets(chartRoom(patientId)).map(viewerOf), ...away];
   }
 }

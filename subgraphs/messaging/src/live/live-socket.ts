@@ -8,6 +8,8 @@ export interface LiveSocketData {
   /** The gateway's assertion of the user, kept to ask the access policy as them until it expires. */
   caller: AuthenticatedCaller & { principal: UserPrincipal };
   displayName: string | null;
+  /** Set when the server closes the connection because the access token ran out: the client comes back with a fresh one. */
+  expired?: boolean;
 }
 
 type AnyEvents = Record<string, (...args: any[]) => void>;

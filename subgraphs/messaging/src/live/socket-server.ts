@@ -29,6 +29,8 @@ function refusal(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'INTERNAL_SERVER_ERROR'
 export interface LiveServerOptions {
   adapter: LiveAdapter;
   extensions: readonly LiveExtension[];
+  /** How long a viewer whose token ran out still shows in presence while their client reconnects (default EXPIRED_VIEWER_GRACE_MS). */
+  expiredViewerGraceMs?: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export class LiveServer implements LiveHub {
   ) {
     this.log = services.logger.child({ component: 'live' });
     this.io = new Server(server, { path: LIVE_PATH, serveClient: false, maxHttpBufferSize: MAX_MESSAGE_BYTES });
-    this.charts = new ChartRooms(this.io, services, this.log);
+    this.charts = new ChartRooms(this.io, services, this.log, options.expiredViewerGraceMs);
     this.feed = new ChartFeed(services.orm, this.log, (event) => this.charts.deliver(event.patientId, event.event, event));
     const extensionHandlers = options.extensions.flatMap((extension) => Object.entries(extension.events ?? {}));
     for (const [event, handler] of [...this.charts.handlers(), ...Object.entries(commentHandlers), ...extensionHandlers]) {
@@ -139,6 +141,7 @@ export class LiveServer implements LiveHub {
     socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
     const expiry = setTimeout(() => {
       socket.emit('auth:expired', { expiredAt: new Date(expiresAt * 1000).toISOString() });
+      socket.data.expired = true;
       socket.disconnect(true);
     }, Math.max(0, expiresAt * 1000 - Date.now()));
     socket.once('disconnect', () => clearTimeout(expiry));
