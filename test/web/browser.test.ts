@@ -409,7 +409,7 @@ describe('web client in the browser', () => {
     const start = events.getByRole('row').filter({ hasText: patientId }).filter({ hasText: 'Break glass' });
     await start.waitFor();
     const cells = await start.getByRole('cell').allInnerTexts();
-    expect(cells[1]).toMatch(/^Demo Physician\nPhysician/); // named from the organization's accounts
+    expect(cells[1]).toMatch(/^Demo Physician\nPhysician/); // named by the log itself (actorName)
     expect(cells[2]).toBe('Northfield University Hospital');
     expect(cells[6]).toBe('Success');
     expect(cells[7]).toBe('break-glass');

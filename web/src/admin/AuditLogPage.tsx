@@ -9,7 +9,7 @@ import { Section } from '../ui/states';
 import {
   AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEventsVariables, auditFilterFromParams, BREAK_GLASS_REVIEW, NO_AUDIT_FILTER, paramsFromAuditFilter, type AuditFilter,
 } from './audit-filter';
-import { ACTOR_NAMES, AUDIT_EVENTS } from './queries';
+import { AUDIT_EVENTS } from './queries';
 
 const PAGE_SIZE = 50;
 
@@ -97,8 +97,6 @@ export function AuditLogPage() {
   const filter = useMemo(() => auditFilterFromParams(new URLSearchParams(key)), [key]);
   const pages = useKeysetPages(key);
   const result = useQuery(AUDIT_EVENTS, { variables: { ...auditEventsVariables(filter), first: PAGE_SIZE, after: pages.after } });
-  const accounts = useQuery(ACTOR_NAMES);
-  const names = useMemo(() => new Map(accounts.data?.users.edges.map(({ node }) => [node.id, node.displayName])), [accounts.data]);
   const narrow = (change: Partial<AuditFilter>) => setParams(paramsFromAuditFilter({ ...filter, ...change }));
 
   const columns: Column<AuditEvent>[] = [
@@ -107,13 +105,13 @@ export function AuditLogPage() {
       header: 'Actor',
       cell: (event) => (
         <>
-          {event.actorId ? names.get(event.actorId) ?? <code>{event.actorId}</code> : <span className="muted">anonymous</span>}
+          {event.actorName ?? (event.actorId ? <code>{event.actorId}</code> : <span className="muted">anonymous</span>)}
           <div className="muted">
             {event.actorType === 'USER' ? humanize(event.actorRole) : humanize(event.actorType)}
-            {event.actorId && names.has(event.actorId) ? (
+            {event.actorId && event.actorName ? (
               <>
                 {' · '}
-                <button type="button" className="link" onClick={() => narrow({ actorId: event.actorId ?? '' })} aria-label={`Only events by ${names.get(event.actorId)}`}>
+                <button type="button" className="link" onClick={() => narrow({ actorId: event.actorId ?? '' })} aria-label={`Only events by ${event.actorName}`}>
                   only theirs
                 </button>
               </>

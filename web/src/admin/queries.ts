@@ -110,6 +110,7 @@ export const AUDIT_EVENTS = graphql(`
           service
           actorType
           actorId
+          actorName
           actorRole
           actorOrganizationId
           action
@@ -124,16 +125,3 @@ export const AUDIT_EVENTS = graphql(`
   }
 `);
 
-/** Names for the actor ids of the audit log: the organization's accounts (compliance officers may list them). */
-export const ACTOR_NAMES = graphql(`
-  query AuditActorNames {
-    users(first: 100) {
-      edges {
-        node {
-          id
-          displayName
-        }
-      }
-    }
-  }
-`);

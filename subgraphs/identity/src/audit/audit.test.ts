@@ -2,7 +2,9 @@ import { appendAudit, generateSigningKeyPair, type AuditEvent, type Principal, t
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '../../../../test/support/database';
 import { graphql, graphqlOk, startTestSubgraph } from '../../../../test/support/services';
+import { ApiClient } from '../client/api-client.entity';
 import { createIdentitySubgraph } from '../subgraph';
+import { UserAccount } from '../user/user-account.entity';
 
 const ORG_A = '11111111-1111-4111-8111-111111111111';
 const ORG_B = '22222222-2222-4222-8222-222222222222';
@@ -110,6 +112,30 @@ describe('identity: the audit log for compliance officers', () => {
     // a filter cannot reach past the organization: another organization's actor gives nothing
     expect(await ids(complianceA, { actorId: 'bill-b' })).toEqual([]);
     expect((await events(complianceA, { actorId: 'partner-a' })).edges[0].node).toMatchObject({ id: '6', actorType: 'CLIENT', actorRole: null, service: 'billing' });
+  });
+
+  it("names each actor by their account's display name or their app's name; nothing for another organization's accounts or unknown ids", async () => {
+    const PATIENT_3 = '33333333-3333-4333-8333-333333333333';
+    const fork = em();
+    const doctor = fork.create(UserAccount, { email: 'ada.audit@a.test', passwordHash: 'unused', role: 'physician', organizationId: ORG_A, displayName: 'Dr Ada Audit' });
+    const elsewhere = fork.create(UserAccount, { email: 'bo.audit@b.test', passwordHash: 'unused', role: 'physician', organizationId: ORG_B, displayName: 'Dr Bo Elsewhere' });
+    fork.create(ApiClient, { clientId: 'partner-a', secretHash: 'unused', name: 'Bayview Lab Link', organizationId: ORG_A });
+    await fork.flush();
+    await appendAudit(em(), [
+      read(user(doctor.id, 'physician', ORG_A), PATIENT_3),
+      read(partnerA, PATIENT_3),
+      // an account of another organization, logged as acting for A: its name is not A's to see
+      read(user(elsewhere.id, 'physician', ORG_A), PATIENT_3),
+      read(user('44444444-4444-4444-8444-444444444444', 'nurse', ORG_A), PATIENT_3), // no such account
+    ]);
+    const NAMES = `query ($patientId: ID) { auditEvents(patientId: $patientId, first: 10) { edges { node { actorId actorName } } } }`;
+    const { auditEvents } = await graphqlOk(service.url, NAMES, { patientId: PATIENT_3 }, { principal: complianceA });
+    expect(auditEvents.edges.map((edge: { node: unknown }) => edge.node)).toEqual([
+      { actorId: '44444444-4444-4444-8444-444444444444', actorName: null },
+      { actorId: elsewhere.id, actorName: null },
+      { actorId: 'partner-a', actorName: 'Bayview Lab Link' },
+      { actorId: doctor.id, actorName: 'Dr Ada Audit' },
+    ]);
   });
 
   it('filters by actor, patient, time, outcome and action', async () => {
