@@ -116,4 +116,24 @@ describe('the full chart through the gateway', () => {
     }
     expect(names.size).toBeGreaterThan(0);
   });
+
+  it('shows a renamed organization by its new name on the next chart: the rename went through this gateway, which forgets the names it held', async () => {
+    const before = await chart();
+    const held = before.encounters.edges.map(({ node }: { node: { organization: { id: string; name: string } } }) => node.organization).find((organization: { id: string }) => organization.id === organizationId);
+    expect(held).toBeDefined();
+    const renamed = `${held.name} (renamed)`;
+    const admin = staff('org_admin', organizationId);
+    const update = await graphql(platform.gateway.url, 'mutation ($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { id name } }',
+      { input: { id: organizationId, name: renamed } }, { headers: await bearer(admin) });
+    expect(update.errors).toBeUndefined();
+    try {
+      const after = await chart();
+      const shown = after.encounters.edges.map(({ node }: { node: { organization: { id: string; name: string } } }) => node.organization).filter((organization: { id: string }) => organization.id === organizationId);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(new Set(shown.map((organization: { name: string }) => organization.name))).toEqual(new Set([renamed]));
+    } finally {
+      await graphql(platform.gateway.url, 'mutation ($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { id } }',
+        { input: { id: organizationId, name: held.name } }, { headers: await bearer(admin) });
+    }
+  });
 });

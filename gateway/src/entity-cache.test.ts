@@ -13,13 +13,21 @@ const physician: Principal = { kind: 'user', userId: 'u1', role: 'physician', or
  */
 async function organizationsSubgraph() {
   const requests: { id: string }[][] = [];
-  const state = { cacheControl: 'public, max-age=60' as string | undefined, failId: undefined as string | undefined };
+  const writes: string[] = [];
+  const state = { cacheControl: 'public, max-age=60' as string | undefined, failId: undefined as string | undefined, hold: undefined as Promise<void> | undefined };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const { variables } = JSON.parse(body) as { variables: { representations: { id: string }[] } };
+    req.on('end', async () => {
+      const { query, variables } = JSON.parse(body) as { query: string; variables: { representations: { id: string }[] } };
+      if (query.startsWith('mutation')) {
+        writes.push(query);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { updateOrganization: { id: 'a' } } }));
+        return;
+      }
       requests.push(variables.representations);
+      await state.hold;
       const entities = variables.representations.map(({ id }) => (id === state.failId ? null : { __typename: 'Organization', id, name: `Org ${id}` }));
       const failed = variables.representations.findIndex(({ id }) => id === state.failId);
       const errors = failed >= 0 ? [{ message: 'not available', path: ['_entities', failed, 'name'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] : undefined;
@@ -28,7 +36,7 @@ async function organizationsSubgraph() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, requests, state, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, requests, writes, state, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 describe('the gateway entity cache (public directory entities)', () => {
@@ -51,8 +59,10 @@ describe('the gateway entity cache (public directory entities)', () => {
   });
   beforeEach(() => {
     subgraph.requests.length = 0;
+    subgraph.writes.length = 0;
     subgraph.state.cacheControl = 'public, max-age=60';
     subgraph.state.failId = undefined;
+    subgraph.state.hold = undefined;
     now = T0;
     cache = new EntityCache({ perf: { now: () => now } });
     source = new SubgraphDataSource('patients', subgraph.url, sockets.fetcher, signer, cache);
@@ -81,6 +91,40 @@ describe('the gateway entity cache (public directory entities)', () => {
     const mixed = await fetchOrganizations(['a', 'b', 'c', 'd']);
     expect(mixed.entities.map((entity) => entity?.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(subgraph.requests[1].map(({ id }) => id)).toEqual(['b', 'd']);
+  });
+
+  /** A mutation's root fields, as the gateway sends them to the subgraph that owns them. */
+  const write = async () => {
+    const context = { requestId: 'w1', log: createLogger('entity-cache-test', 'silent'), principal: physician };
+    await source.process({
+      kind: 'incoming operation' as never,
+      request: { query: 'mutation($input:UpdateOrganizationInput!){updateOrganization(input:$input){id}}', variables: { input: { id: 'a', name: 'Org a, renamed' } } },
+      context,
+      incomingRequestContext: { context } as never,
+    });
+  };
+
+  it('forgets what it holds from a subgraph once a write has gone to it (a renamed organization shows at once)', async () => {
+    await fetchOrganizations(['a', 'b']);
+    await write();
+    expect(subgraph.writes).toHaveLength(1);
+    await fetchOrganizations(['a']);
+    expect(subgraph.requests.map((representations) => representations.map(({ id }) => id))).toEqual([['a', 'b'], ['a']]);
+    await fetchOrganizations(['a']); // held again from the answer after the write
+    expect(subgraph.requests).toHaveLength(2);
+  });
+
+  it('does not keep an answer that was on its way while a write went to the subgraph', async () => {
+    let release!: () => void;
+    subgraph.state.hold = new Promise((resolve) => { release = resolve; });
+    const before = fetchOrganizations(['a']); // asked before the write, answered after it
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await write();
+    release();
+    expect((await before).entities[0]?.name).toBe('Org a');
+    subgraph.state.hold = undefined;
+    await fetchOrganizations(['a']);
+    expect(subgraph.requests).toHaveLength(2); // not answered from what may have been read before the write
   });
 
   it('asks again once the max-age the subgraph gave has passed', async () => {

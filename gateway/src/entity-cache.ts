@@ -11,25 +11,41 @@ export const DEFAULT_ENTITY_CACHE_ENTRIES = 10_000;
  * for the same few organization names again, once per list, on every chart.
  *
  * In memory, per gateway instance, bounded (least recently used go first): several instances
- * each keep their own, and a renamed organization shows its new name within N seconds everywhere.
+ * each keep their own. A gateway forgets what it kept from a subgraph as soon as it passes a write
+ * to that subgraph (forget), so a renamed organization shows its new name at once through the
+ * gateway that renamed it, and within N seconds through the others.
  */
 export class EntityCache {
   private readonly entries: LRUCache<string, object>;
+  /** Bumped per subgraph by forget(): entries of an earlier generation are never read again (the LRU drops them). */
+  private readonly generations = new Map<string, number>();
 
   constructor(options: { maxEntries?: number; perf?: Perf } = {}) {
     this.entries = new LRUCache({ max: options.maxEntries ?? DEFAULT_ENTITY_CACHE_ENTRIES, ttlAutopurge: false, ttlResolution: 0, perf: options.perf });
   }
 
-  private static key(subgraph: string, query: string, representation: unknown): string {
-    return `${subgraph}\u0000${query}\u0000${JSON.stringify(representation)}`;
+  private static key(subgraph: string, generation: number, query: string, representation: unknown): string {
+    return `${subgraph}\u0000${generation}\u0000${query}\u0000${JSON.stringify(representation)}`;
+  }
+
+  /** Where `subgraph`'s entries stand now: pass it to set() for an answer asked for now. */
+  generation(subgraph: string): number {
+    return this.generations.get(subgraph) ?? 0;
   }
 
   get(subgraph: string, query: string, representation: unknown): object | undefined {
-    return this.entries.get(EntityCache.key(subgraph, query, representation));
+    return this.entries.get(EntityCache.key(subgraph, this.generation(subgraph), query, representation));
   }
 
-  set(subgraph: string, query: string, representation: unknown, entity: object, maxAgeSeconds: number): void {
-    this.entries.set(EntityCache.key(subgraph, query, representation), entity, { ttl: maxAgeSeconds * 1000 });
+  /** Keeps an answer asked for at `generation`, unless the subgraph has taken a write since (it may be stale). */
+  set(subgraph: string, generation: number, query: string, representation: unknown, entity: object, maxAgeSeconds: number): void {
+    if (generation !== this.generation(subgraph)) return;
+    this.entries.set(EntityCache.key(subgraph, generation, query, representation), entity, { ttl: maxAgeSeconds * 1000 });
+  }
+
+  /** Forgets everything kept from `subgraph`: it has taken a write, which may have changed any of it. */
+  forget(subgraph: string): void {
+    this.generations.set(subgraph, this.generation(subgraph) + 1);
   }
 
   get size(): number {

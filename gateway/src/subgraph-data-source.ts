@@ -4,6 +4,9 @@ import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 import { publicMaxAge, type EntityCache } from './entity-cache';
 
+/** A subgraph fetch that writes (the gateway sends a mutation's root fields as one). */
+const MUTATION = /^\s*mutation\b/;
+
 /** Error code a client sees for fields owned by a subgraph the gateway could not reach. */
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 
@@ -44,9 +47,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     const representations = representationsOf(options);
     const query = options.request.query;
+    if (this.entityCache && query && MUTATION.test(query)) {
+      // whatever it did (renamed an organization, ...) is there once it answers: forget after, not before
+      try {
+        return await super.process(options);
+      } finally {
+        this.entityCache.forget(this.name);
+      }
+    }
     const signedIn = options.context?.principal && options.context.principal.kind !== 'anonymous';
     if (!this.entityCache || !representations || !query || !signedIn) return super.process(options);
     const cache = this.entityCache;
+    const generation = cache.generation(this.name);
     const entities: unknown[] = representations.map((representation) => cache.get(this.name, query, representation));
     const missing = entities.flatMap((entity, index) => (entity === undefined ? [index] : []));
     if (!missing.length) return { data: { _entities: entities } };
@@ -59,7 +71,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     missing.forEach((index, position) => {
       const entity = fetched[position];
       entities[index] = entity;
-      if (maxAge > 0 && entity && typeof entity === 'object') cache.set(this.name, query, representations[index], entity, maxAge);
+      if (maxAge > 0 && entity && typeof entity === 'object') cache.set(this.name, generation, query, representations[index], entity, maxAge);
     });
     // an error's path counts entities of the request sent; the gateway reads it against the one planned
     const errors = response.errors?.map((error) => {
