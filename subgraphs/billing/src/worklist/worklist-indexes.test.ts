@@ -5,6 +5,7 @@ import { useBillingServices, type BillingHarness } from '../../../../test/suppor
 import { insertPatient, type UserPrincipal } from '../../../../test/support/principals';
 import { planWith, planWithoutScansOrSorts, seqScansOf } from '../../../../test/support/explain';
 import { captureStatements } from '../../../../test/support/statements';
+import { eventually } from '../../../../test/support/eventually';
 import { graphqlOk } from '../../../../test/support/services';
 
 /**
@@ -103,8 +104,14 @@ describe('billing worklist statements are served by indexes', () => {
     const { statements } = await captureStatements([service.orm], () => graphqlOk(service.url, query, { filter }, { principal: clerk }));
     const totals = statements.find((statement) => /group by/i.test(statement.sql) && /from "billing"\."claim" /.test(statement.sql));
     expect(totals).toBeDefined();
-    // settled (all-visible) and with the heap-reading plans priced out, an index that carries everything the aggregate reads wins
-    await harness.sql('vacuum (analyze) billing.claim');
+    // settled (all-visible) and with the heap-reading plans priced out, an index that carries everything the aggregate reads wins.
+    // A vacuum marks pages all-visible only past every open snapshot of the database (the service's
+    // background consumers take some), so vacuum until the visibility map covers the table.
+    await eventually(async () => {
+      await harness.sql('vacuum (analyze) billing.claim');
+      const [{ settled }] = await harness.sql(`select relallvisible >= relpages as settled from pg_class where oid = 'billing.claim'::regclass`);
+      return settled === true;
+    }, 'billing.claim all-visible after a vacuum');
     const sql = new Client({ connectionString: db.url });
     await sql.connect();
     try {
