@@ -1,10 +1,12 @@
 import type { Condition, Encounter, MedicationRequest, Observation } from '@medplum/fhirtypes';
 import { createLogger } from '@caregraph/platform';
 import { createImporter, FULL_CHART_QUERY } from '@caregraph/tools';
+import { createGateway } from '@caregraph/gateway';
+import { clinicalSubgraph } from '@caregraph/clinical';
 import { eventsConsumed } from './support/events';
 import { staff } from './support/principals';
-import { bearer, startTestPlatform, type TestPlatform } from './support/platform';
-import { graphql } from './support/services';
+import { bearer, startTestPlatform, testAccessTokenKeys, type TestPlatform } from './support/platform';
+import { graphql, startTestSubgraph, testAssertionKeys } from './support/services';
 import { countStatements } from './support/statements';
 import { FIXTURE_FILES, largestFixture, refId, resourcesOf } from './support/synthea';
 
@@ -136,4 +138,26 @@ describe('the full chart through the gateway', () => {
         { input: { id: organizationId, name: held.name } }, { headers: await bearer(admin) });
     }
   });
+
+  it('answers the same whole chart when the clinical subgraph interprets operations with graphql-js (GRAPHQL_EXECUTOR) instead of compiling them', async () => {
+    const interpreted = await startTestSubgraph(clinicalSubgraph, platform.db.url, { executor: 'graphql-js' });
+    const gateway = await createGateway({
+      logger: createLogger('gateway', 'silent'),
+      port: 0,
+      assertionPrivateKey: (await testAssertionKeys()).pair.privateKeyPem,
+      accessTokenPublicKey: testAccessTokenKeys().publicKey,
+      auditDatabaseUrl: platform.db.url,
+      rateLimit: false,
+      subgraphUrls: { ...Object.fromEntries(Object.entries(platform.subgraphs).map(([name, service]) => [name, service.url])), clinical: interpreted.url },
+    });
+    try {
+      const viaInterpreted = await graphql(gateway.url, FULL_CHART_QUERY, { id: patientId }, { headers: await bearer(physician) });
+      expect(viaInterpreted.errors).toBeUndefined();
+      expect(await chart()).toEqual(viaInterpreted.data!.patient);
+    } finally {
+      await gateway.close();
+      await interpreted.close();
+    }
+  });
 });
+

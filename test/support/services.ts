@@ -1,5 +1,5 @@
 import {
-  ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, accessDecisionsUrl, createLogger, generateAssertionKeyPair, startSubgraphServer,
+  ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, type GraphqlExecutor, AssertionSigner, accessDecisionsUrl, createLogger, generateAssertionKeyPair, startSubgraphServer,
   type AssertionKeyPair, type Logger, type Principal, type RequestContext, type RunningSubgraph, type SubgraphDefinition,
 } from '@caregraph/platform';
 
@@ -25,7 +25,7 @@ let accessPolicyUrl: string | undefined;
 export async function startTestSubgraph<C extends RequestContext>(
   definition: SubgraphDefinition<C>,
   databaseUrl: string,
-  options: { accessPolicyUrl?: string; logger?: Logger } = {},
+  options: { accessPolicyUrl?: string; logger?: Logger; executor?: GraphqlExecutor } = {},
 ): Promise<RunningSubgraph> {
   const { pair } = await testAssertionKeys();
   const service = await startSubgraphServer(definition, {
@@ -35,6 +35,7 @@ export async function startTestSubgraph<C extends RequestContext>(
     poolMax: 4,
     logger: options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent'),
     accessPolicyUrl: definition.accessPolicy ? undefined : (options.accessPolicyUrl ?? accessPolicyUrl),
+    executor: options.executor,
   });
   audienceByUrl.set(service.url, definition.name);
   if (definition.accessPolicy) accessPolicyUrl = accessDecisionsUrl(service.url);

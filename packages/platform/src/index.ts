@@ -35,4 +35,5 @@ export * from './access/remote-policy';
 export * from './access/roles';
 export * from './access/scopes';
 export * from './graphql/per-request';
+export { GRAPHQL_EXECUTORS, type GraphqlExecutor } from './graphql/jit-execution';
 export * from './events';

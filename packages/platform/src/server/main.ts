@@ -3,6 +3,7 @@ import { accessDecisionsUrl } from '../access/remote-policy';
 import { createLogger } from '../logging/logger';
 import type { RequestContext } from '../context';
 import { closeOnSignals } from './lifecycle';
+import { GRAPHQL_EXECUTORS, type GraphqlExecutor } from '../graphql/jit-execution';
 import { startSubgraphServer, type SubgraphDefinition } from './subgraph-server';
 
 /** Default ports: gateway 4000, subgraphs 4001-4005. */
@@ -17,6 +18,7 @@ export async function runSubgraph<C extends RequestContext>(definition: Subgraph
   const config = loadConfig({
     [portVariable]: port({ default: defaultPort, desc: `${definition.name} subgraph HTTP port` }),
     GATEWAY_ASSERTION_PUBLIC_KEY: str({ desc: "the gateway's public key (SPKI PEM); requests without its assertion get 401" }),
+    GRAPHQL_EXECUTOR: str({ choices: GRAPHQL_EXECUTORS, default: 'jit', desc: 'jit: operations compiled by graphql-jit; graphql-js: interpreted (the fallback)' }),
     PATIENTS_URL: url({ default: `http://127.0.0.1:${DEFAULT_PORTS.patients}/graphql`, desc: 'the patients subgraph, which answers access-policy questions' }),
   });
   const logger = createLogger(definition.name, config.LOG_LEVEL);
@@ -29,6 +31,7 @@ export async function runSubgraph<C extends RequestContext>(definition: Subgraph
       poolMax: config.DATABASE_POOL_MAX,
       logger,
       production: config.NODE_ENV === 'production',
+      executor: config.GRAPHQL_EXECUTOR as GraphqlExecutor,
       accessPolicyUrl: definition.accessPolicy ? undefined : accessDecisionsUrl(config.PATIENTS_URL),
     });
     closeOnSignals(service, logger, config.SHUTDOWN_TIMEOUT_MS);

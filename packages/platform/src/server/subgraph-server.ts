@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { createErrorFormatter, describeErrorForLog } from '../errors/errors';
 import { appendAudit, ensureAuditSchema } from '../audit';
 import { ensureEventsSchema } from '../events/schema';
+import { JitExecution, type GraphqlExecutor } from '../graphql/jit-execution';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
 import { isDatabaseReachable, openDatabase, type DatabaseDefinition } from '../database/orm';
 import { ROLES, createRequestContext, type RequestContext } from '../context';
@@ -91,6 +92,8 @@ export interface SubgraphServerOptions {
   poolMax?: number;
   logger: Logger;
   production?: boolean;
+  /** How operations are executed: compiled by graphql-jit (default) or interpreted by graphql-js. */
+  executor?: GraphqlExecutor;
   /** The patients service's access decisions endpoint (accessDecisionsUrl(PATIENTS_URL)); unused by the subgraph that owns the policy. */
   accessPolicyUrl?: string;
 }
@@ -177,7 +180,8 @@ export async function startSubgraphServer<C extends RequestContext>(
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // compiled execution unless configured otherwise (GRAPHQL_EXECUTOR; jit-execution.ts)
+    ...((options.executor ?? 'jit') === 'jit' ? { gateway: new JitExecution(schema) } : { schema }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
