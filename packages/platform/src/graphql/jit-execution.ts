@@ -17,19 +17,19 @@ export const MAX_COMPILED_OPERATIONS = 500;
  * over, some with thousands of values in the answer (the chart), where graphql-js re-reads the
  * selection for every object (BENCHMARKS.md: about 3 ms of a 50 ms chart).
  *
- * Where graphql-jit differs from graphql-js, graphql-js still does the work:
- * - variables are coerced by graphql-js first: its errors name the field at fault
- *   (`readings[1].effectiveAt`), graphql-jit's do not, and the error formatter relies on them;
- * - operations with input-object variables (mutations' `$input`) run on graphql-js: graphql-jit
- *   refuses a variable's object that leaves out a field with a default value;
- * - so do operations with a variable inside a list or object literal (`representations: [{ id: $id }]`):
- *   graphql-jit does not substitute it into a custom scalar (a direct caller's shorthand; the
- *   gateway always sends whole variables).
- * - operations selecting a field of a union or interface type (other than federation's
- *   `_Entity`): type-graphql's resolveType answers with a promise, which graphql-jit cannot await.
- * graphql-jit's own errors (a null in a non-null field, a resolver's plain Error) are not graphql-js's
- * `GraphQLError`s in every respect (no `extensions` object, which Apollo Server's formatting needs):
- * each is rebuilt as one.
+ * Where graphql-jit differs from graphql-js, graphql-js still does the work (jit-execution.test.ts
+ * holds each case to graphql-js's exact answer):
+ * - it coerces the variables first: its errors name the field at fault (`readings[1].effectiveAt`),
+ *   graphql-jit's do not, and the error formatter relies on them;
+ * - it runs operations with input-object variables (mutations' `$input`): graphql-jit refuses a
+ *   variable's object that leaves out a field with a default value;
+ * - and operations with a variable inside a list or object literal (`representations: [{ id: $id }]`,
+ *   a direct caller's shorthand; the gateway sends whole variables): graphql-jit does not substitute
+ *   it into a custom scalar;
+ * - and operations selecting a union or interface other than federation's `_Entity`: type-graphql's
+ *   resolveType answers with a promise, which graphql-jit does not await.
+ * graphql-jit's own errors (a null in a non-null field, a resolver's plain Error) lack the
+ * `extensions` object Apollo Server's formatting needs: each is rebuilt as graphql-js's error.
  * What the gateway sends most, entity fetches and queries with scalar and enum variables, is compiled.
  *
  * Apollo Server 4+ has no `executor` option; its way to replace execution is the `gateway`
@@ -68,7 +68,7 @@ export class JitExecution implements GatewayInterface {
 
   private readonly execute: GatewayExecutor = async (request) => {
     const variables = request.request.variables ?? {};
-    const coerced = getVariableValues(this.schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+    const coerced = getVariableValues(this.schema, request.operation.variableDefinitions ?? [], variables);
     if (coerced.errors) return { errors: coerced.errors };
 
     const key = `${request.queryHash}\u0000${request.operationName ?? ''}`;
