@@ -68,13 +68,23 @@ export function toConnection<E extends object, N = E>(
   page: Cursor<E, any, any, any, boolean>,
   map: (entity: E) => N = (entity) => entity as unknown as N,
 ): Connection<N> {
+  // cursors are encoded when a field reads them: most lists on a screen never select an edge's cursor
   return {
-    edges: page.items.map((item) => ({ node: map(item as E), cursor: page.from(item as E) })),
+    edges: page.items.map((item) => ({
+      node: map(item as E),
+      get cursor() {
+        return page.from(item as E);
+      },
+    })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPrevPage,
-      startCursor: page.startCursor,
-      endCursor: page.endCursor,
+      get startCursor() {
+        return page.startCursor;
+      },
+      get endCursor() {
+        return page.endCursor;
+      },
     },
     totalCount: page.totalCount as number | undefined,
   };
