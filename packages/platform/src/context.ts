@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { NO_ACCESS_POLICY, PatientAccessGate } from './access/patient-access-gate';
 import type { AccessPolicyFunction } from './access/policy';
+import type { AuditBatcher } from './audit/batcher';
 
 /**
  * Who is asking, as the gateway vouched for it (signed assertion). Services check it where they
@@ -47,6 +48,8 @@ export function createRequestContext(options: {
   policy?: AccessPolicyFunction;
   /** Where the gate writes audit rows; default a fork of `em`, outside the request's transactions. */
   auditExecutor?: EntityManager;
+  /** The process's audit batcher: the request's standalone audit rows go with other requests' (audit/batcher.ts). */
+  auditBatcher?: AuditBatcher;
 }): RequestContext {
   const { service, em, principal, log, requestId } = options;
   return {
@@ -54,6 +57,6 @@ export function createRequestContext(options: {
     log,
     em,
     principal,
-    access: new PatientAccessGate(principal, options.policy ?? NO_ACCESS_POLICY, { service, requestId, executor: options.auditExecutor ?? em.fork() }),
+    access: new PatientAccessGate(principal, options.policy ?? NO_ACCESS_POLICY, { service, requestId, executor: options.auditExecutor ?? em.fork(), batcher: options.auditBatcher }),
   };
 }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { auditTable, benchAudit } from './audit';
 import { benchBilling, billingTable } from './billing';
 import { benchChart, importChartFixture, SQL_FLOOR, type ChartBenchRow } from './chart';
 import { benchGatewayVsDirect } from './gateway-vs-direct';
@@ -12,7 +13,7 @@ import { benchWeb, webTable } from './web';
  * demo data, measures, and prints a Markdown report (date, machine) to paste into BENCHMARKS.md.
  * BENCH_PATIENTS and BENCH_SECONDS tune the size and the duration of each measurement,
  * BENCH_CHART_WARMUP_SECONDS (default 20) the chart's warm-up before each of its measurements;
- * BENCH_ONLY (a comma list of gateway, chart, billing, live, web; default all) picks what runs;
+ * BENCH_ONLY (a comma list of gateway, chart, billing, live, web, audit; default all) picks what runs;
  * BENCH_LIVE_SOCKETS (default 1,100,1000), BENCH_LIVE_COMMENTS (default 100) and BENCH_LIVE_RECEIVERS
  * (client processes, default 4) size the live bench; BENCH_WEB_RUNS (chart loads, default 20) and
  * BENCH_WEB_COMMENTS (default 30) the web bench (chromium at CHROMIUM_PATH, default /usr/bin/chromium).
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   // on every pooled connection) only after some hundred charts: with two seconds of warm-up the
   // one-client p50 came out 153 ms where the same build gave 133 ms after twenty
   const chartWarmupMs = Number(process.env.BENCH_CHART_WARMUP_SECONDS ?? 20) * 1000;
-  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing,live,web').split(',').map((name) => name.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'gateway,chart,billing,live,web,audit').split(',').map((name) => name.trim()));
   const startedAt = new Date();
   process.stderr.write(`bench: starting the platform with ${patients} generated patients...\n`);
   const platform = await startBenchPlatform({ demoPatients: patients });
@@ -49,6 +50,11 @@ async function main(): Promise<void> {
       const sizes = (process.env.BENCH_LIVE_SOCKETS ?? '1,100,1000').split(',').map(Number);
       const report = await benchLive(platform, { sizes, comments: Number(process.env.BENCH_LIVE_COMMENTS ?? 100), seconds, receiverProcesses: Number(process.env.BENCH_LIVE_RECEIVERS ?? 4) });
       process.stdout.write(`${liveTable(report)}\n`);
+    }
+    if (only.has('audit')) {
+      process.stderr.write(`bench: audit appends, one statement per request and batched...\n`);
+      const rows = await benchAudit(platform.databaseUrl, { concurrencies: [1, 8, 32, 64], durationMs: Math.min(seconds, 5) * 1000 });
+      process.stdout.write(`${auditTable(rows)}\n`);
     }
     if (fixture && only.has('web')) {
       process.stderr.write(`bench: the web client in chromium...\n`);

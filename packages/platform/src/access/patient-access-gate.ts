@@ -4,6 +4,7 @@ import type { Principal } from '../context';
 import { forbidden, notFound, unauthenticated } from '../errors/errors';
 import { isEntityManager, type AuditExecutor } from '../audit/sql';
 import { AuditLog, type AuditEvent } from '../audit/writer';
+import type { AuditBatcher } from '../audit/batcher';
 import {
   DENIED, MAX_ACCESS_BATCH, MAX_ACCESS_SUBJECTS, decideForSubjects, purposeOf,
   type AccessCategory, type AccessDecision, type AccessIntent, type AccessPolicyFunction, type AccessSubject,
@@ -26,9 +27,9 @@ export class PatientAccessGate {
   constructor(
     readonly principal: Principal,
     private readonly policy: AccessPolicyFunction,
-    options: { service: string; requestId: string; executor: AuditExecutor },
+    options: { service: string; requestId: string; executor: AuditExecutor; batcher?: AuditBatcher },
   ) {
-    this.audit = new AuditLog(options.executor, { service: options.service, requestId: options.requestId, actor: principal, purpose: purposeOf(principal, null) });
+    this.audit = new AuditLog(options.executor, { service: options.service, requestId: options.requestId, actor: principal, purpose: purposeOf(principal, null) }, options.batcher);
   }
 
   /** The decision for one patient (batched with every other asked in the same tick). */

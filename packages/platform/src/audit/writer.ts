@@ -1,5 +1,6 @@
 import type { Principal } from '../context';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from './schema';
+import type { AuditBatcher } from './batcher';
 import { sqlFor, type AuditExecutor } from './sql';
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -65,8 +66,15 @@ function checkUuid(value: string | null | undefined, field: string): string | nu
   return value;
 }
 
-/** The JSON shape the insert statement unpacks (one element per row). */
-function toRow(event: AuditEvent): Record<string, unknown> {
+/** One event as the insert statement unpacks it (validated; one element of the batch's jsonb array). */
+export type AuditRow = Record<string, unknown>;
+
+/** Validates events and turns them into rows (throws for an event the log would refuse). */
+export function auditRows(events: AuditEvent | readonly AuditEvent[]): AuditRow[] {
+  return ((Array.isArray(events) ? events : [events]) as readonly AuditEvent[]).map(toRow);
+}
+
+function toRow(event: AuditEvent): AuditRow {
   if (!event.service) throw new Error('audit event: service is required');
   if (!(AUDIT_ACTIONS as readonly string[]).includes(event.action)) throw new Error('audit event: unknown action');
   if (!(AUDIT_OUTCOMES as readonly string[]).includes(event.outcome)) throw new Error('audit event: unknown outcome');
@@ -110,10 +118,17 @@ returning id::text as id`;
  * (or rolls back) with the data change it describes.
  */
 export async function appendAudit(executor: AuditExecutor, events: AuditEvent | readonly AuditEvent[]): Promise<string[]> {
-  const batch = (Array.isArray(events) ? events : [events]) as readonly AuditEvent[];
-  if (batch.length === 0) return [];
-  const rows = await sqlFor(executor).query<{ id: string }>(INSERT, [JSON.stringify(batch.map(toRow))]);
-  return rows.map((row) => row.id).sort((a, b) => Number(BigInt(a) - BigInt(b)));
+  return insertAuditRows(executor, auditRows(events));
+}
+
+/**
+ * Inserts rows made by `auditRows` in one statement; their ids in row order (the chain numbers rows
+ * in the order the statement inserts them, which is array order).
+ */
+export async function insertAuditRows(executor: AuditExecutor, rows: readonly AuditRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const inserted = await sqlFor(executor).query<{ id: string }>(INSERT, [JSON.stringify(rows)]);
+  return inserted.map((row) => row.id).sort((a, b) => Number(BigInt(a) - BigInt(b)));
 }
 
 /** What one request read (or was refused), per patient and outcome: one audit row each on flush. */
@@ -150,14 +165,22 @@ export class AuditLog {
   private readonly pending = new Map<string, PendingReads>();
   private denials = 0;
 
+  /**
+   * `executor`: where events go by default, outside any transaction of the request. `batcher`: when
+   * set, those standalone events go through it instead, together with other requests' (batcher.ts).
+   */
   constructor(
     private readonly executor: AuditExecutor,
     private readonly defaults: AuditLogDefaults,
+    private readonly batcher?: AuditBatcher,
   ) {}
 
-  /** Writes one event now, filling service, request id, actor and purpose from the defaults. */
-  async record(event: Omit<AuditEvent, 'service' | 'actor' | 'requestId'> & Partial<Pick<AuditEvent, 'service' | 'actor' | 'requestId'>>, executor = this.executor): Promise<string> {
-    const [id] = await appendAudit(executor, this.complete(event));
+  /**
+   * Writes one event now, filling service, request id, actor and purpose from the defaults. With
+   * `executor` (e.g. the EntityManager of a write's transaction), in that transaction.
+   */
+  async record(event: Omit<AuditEvent, 'service' | 'actor' | 'requestId'> & Partial<Pick<AuditEvent, 'service' | 'actor' | 'requestId'>>, executor?: AuditExecutor): Promise<string> {
+    const [id] = await this.append([this.complete(event)], executor);
     return id;
   }
 
@@ -189,7 +212,7 @@ export class AuditLog {
   }
 
   /** Writes the noted reads and denials (one row per patient and outcome) and clears them. */
-  async flush(executor = this.executor): Promise<string[]> {
+  async flush(executor?: AuditExecutor): Promise<string[]> {
     if (this.pending.size === 0) return [];
     const events = [...this.pending.values()].map((reads) =>
       this.complete({
@@ -203,7 +226,12 @@ export class AuditLog {
       }),
     );
     this.pending.clear();
-    return appendAudit(executor, events);
+    return this.append(events, executor);
+  }
+
+  private append(events: readonly AuditEvent[], executor: AuditExecutor | undefined): Promise<string[]> {
+    if (executor) return appendAudit(executor, events);
+    return this.batcher ? this.batcher.append(events) : appendAudit(this.executor, events);
   }
 
   private entry(patientId: string | null, outcome: PendingReads['outcome']): PendingReads {

@@ -8,7 +8,7 @@ import express from 'express';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createErrorFormatter, describeErrorForLog } from '../errors/errors';
-import { appendAudit, ensureAuditSchema } from '../audit';
+import { AuditBatcher, appendAudit, ensureAuditSchema } from '../audit';
 import { ensureEventsSchema } from '../events/schema';
 import { JitExecution, type GraphqlExecutor } from '../graphql/jit-execution';
 import { buildFederatedSchema, type FederatedSchemaDefinition } from '../graphql/federation';
@@ -283,6 +283,8 @@ export async function startSubgraphServer<C extends RequestContext>(
     });
   }
 
+  // one per process: the standalone audit rows of concurrent requests go to the database together
+  const auditBatcher = new AuditBatcher(orm.em.fork());
   const requestContext = (req: express.Request): C => {
     const { principal, assertion } = req as AuthenticatedRequest;
     return contextFor({ principal, assertion }, requestIdFrom(req.headers[REQUEST_ID_HEADER]));
@@ -293,7 +295,7 @@ export async function startSubgraphServer<C extends RequestContext>(
     const policy = localPolicy ? localPolicy(em)
       : options.accessPolicyUrl ? remoteAccessPolicy(options.accessPolicyUrl, { assertion, requestId })
         : undefined;
-    const base = createRequestContext({ service: definition.name, em, principal, log: logger.child({ requestId }), requestId, policy, auditExecutor: orm.em.fork() });
+    const base = createRequestContext({ service: definition.name, em, principal, log: logger.child({ requestId }), requestId, policy, auditExecutor: orm.em.fork(), auditBatcher });
     return definition.createContext ? definition.createContext(base) : (base as C);
   };
   definition.routes?.(app, { orm, logger, authenticated: requireAssertion(verifier), requestContext });
