@@ -96,7 +96,7 @@ describe('JitExecution: a subgraph executing with graphql-jit', () => {
       fragment named on Patient { name }`, { id: 'p1' }],
     ['@include and @skip on fields, fragment spreads and inline fragments', `query ($with: Boolean!, $without: Boolean!) { patient(id: "p1") { id ...visits @include(if: $with) ... on Patient @skip(if: $without) { name }
       recent: visits(first: 1) @include(if: $without) { id } } } fragment visits on Patient { visits { id day } }`, { with: false, without: true }],
-    ['an entity fetch as the gateway sends it', `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Patient { id name visits(first: 1) { id } } } }`,
+    ['an entity fetch as the gateway sends it', `query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename ... on Patient { id name visits(first: 1) { id } } } }`,
       { representations: [{ __typename: 'Patient', id: 'p1' }, { __typename: 'Patient', id: 'p2' }] }],
     ['a variable inside a literal (a direct caller\'s shorthand)', `query ($id: ID!) { _entities(representations: [{ __typename: "Patient", id: $id }]) { ... on Patient { id name } } }`, { id: 'p3' }],
     ['nulls in a list, an error with its code and field, an unexpected error, and a null bubbling up', `{ patients(ids: ["p1", "unknown"]) { id secret broken } patient(id: "p2") { id mustHave } }`, {}],
