@@ -52,6 +52,18 @@ describe('web client in the browser', () => {
     await page.getByRole('figure', { name: 'Blood pressure' }).waitFor();
     await page.getByRole('heading', { name: 'Latest vitals' }).waitFor();
     await page.getByRole('status').first().waitFor({ state: 'detached' }); // every section loaded
+    // each open care gap with its reason; a rule never met says so instead of a due date decades back
+    const { patient: { careGaps } } = await platform.graphql<{ patient: { careGaps: { lastMetAt: string | null; reason: string; rule: { title: string } }[] } }>(
+      await platform.tokenOf(BAYVIEW_PHYSICIAN),
+      'query ($id: ID!) { patient(id: $id) { careGaps(includeMet: false, includeNotApplicable: false) { lastMetAt reason rule { title } } } }', { id: patient1 });
+    expect(new Set(careGaps.map((gap) => gap.lastMetAt === null))).toEqual(new Set([true, false])); // both kinds on this chart
+    const gapItems = await page.getByRole('list', { name: 'Care gaps' }).getByRole('listitem').allInnerTexts();
+    expect(gapItems).toHaveLength(careGaps.length);
+    for (const gap of careGaps) {
+      const item = gapItems.find((text) => text.includes(gap.rule.title)) ?? '';
+      expect(item).toContain(gap.reason);
+      expect(item.includes('never recorded')).toBe(gap.lastMetAt === null);
+    }
     // vital signs by the names clinicians use, the code's full display on hover
     const bloodPressureRow = page.getByRole('rowheader', { name: 'Blood pressure', exact: true });
     expect(await bloodPressureRow.getAttribute('title')).toBe('Blood pressure panel with all children optional');
@@ -433,5 +445,50 @@ describe('web client in the browser', () => {
     await page.getByRole('group', { name: 'Action' }).getByLabel('Login failed').check();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('No events match these filters.').waitFor();
+  }));
+
+  // these two add patients to Bayview, whose worklist and search the tests above read as the demo left them
+  it('shows a long chart list a page at a time, the older entries on request', inBrowser(async (open) => {
+    const bayview = await platform.tokenOf(BAYVIEW_PHYSICIAN);
+    const { createPatient } = await platform.graphql<{ createPatient: { id: string } }>(bayview,
+      'mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }', { input: { names: [{ given: ['Long'], family: `Chart${Date.now().toString(36)}` }], gender: 'FEMALE', birthDate: '1950-03-02' } });
+    const titles = Array.from({ length: 23 }, (_, i) => `Progress note ${i + 1}`);
+    for (const title of titles) { // one by one: newest first is the order they were written in
+      await platform.graphql(bayview, 'mutation ($input: WriteClinicalNoteInput!) { writeClinicalNote(input: $input) { id } }', { input: { patientId: createPatient.id, title, text: 'Stable.' } });
+    }
+    const { page } = await open(BAYVIEW_PHYSICIAN, `/care/patients/${createPatient.id}`);
+    const notes = page.getByRole('region', { name: 'Notes' });
+    await notes.getByText('20 of 23 notes, newest first', { exact: true }).waitFor();
+    expect(await notes.getByRole('article').getByRole('heading').allInnerTexts()).toEqual(titles.slice(3).reverse());
+    await notes.getByRole('button', { name: 'Show older notes' }).click();
+    await eventually(async () => (await notes.getByRole('article').count()) === 23, 'the older notes');
+    expect(await notes.getByRole('article').getByRole('heading').allInnerTexts()).toEqual([...titles].reverse());
+    expect(await notes.getByText(/of 23 notes/).count()).toBe(0);
+    expect(await notes.getByRole('button', { name: 'Show older notes' }).count()).toBe(0);
+  }));
+
+  // last: it adds patients to Bayview's worklist, which the tests above read as the demo left it
+  it('pages the care-gaps worklist: the first 25 patients, the next on request, each never-met gap said so', inBrowser(async (open) => {
+    const bayview = await platform.tokenOf(BAYVIEW_PHYSICIAN);
+    const worklistTotal = async () => (await platform.graphql<{ careGapPatients: { totalCount: number } }>(bayview, '{ careGapPatients(first: 1) { totalCount } }')).careGapPatients.totalCount;
+    const suffix = Date.now().toString(36);
+    const missing = Math.max(0, 26 - (await worklistTotal()));
+    // adults with nothing on record: every one of them is due a blood pressure screening never met
+    await Promise.all(Array.from({ length: missing }, (_, i) => platform.graphql(bayview, 'mutation ($input: CreatePatientInput!) { createPatient(input: $input) { id } }',
+      { input: { names: [{ given: ['Page'], family: `Worklist${suffix}${i}` }], gender: 'MALE', birthDate: '1970-01-01' } })));
+    // the clinical subgraph learns of new patients from the patients subgraph's events
+    const total: number = await eventually(async () => { const count = await worklistTotal(); return count > 25 ? count : null; }, 'a worklist longer than one page');
+
+    const { page } = await open(BAYVIEW_PHYSICIAN, '/care');
+    const worklist = page.getByRole('table', { name: /most overdue first/ });
+    await page.getByText(`25 of ${total} patients, most overdue first`, { exact: true }).waitFor();
+    expect(await worklist.locator('tbody tr').count()).toBe(25);
+    await page.getByRole('button', { name: 'Show more patients' }).click();
+    await page.getByText(total <= 50 ? `${total} patients, most overdue first` : `50 of ${total} patients, most overdue first`, { exact: true }).waitFor();
+    expect(await worklist.locator('tbody tr').count()).toBe(Math.min(total, 50));
+    const names = await worklist.locator('tbody tr td:first-child').allInnerTexts();
+    expect(new Set(names).size).toBe(names.length); // the next page, not the first again
+    const newcomer = worklist.getByRole('row').filter({ hasText: `Worklist${suffix}` }).first();
+    expect(await newcomer.getByRole('listitem').filter({ hasText: 'Blood pressure screening' }).innerText()).toMatch(/never recorded/);
   }));
 });

@@ -4,12 +4,14 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useMe } from '../auth/me';
 import { graphql } from '../gql';
 import { ageOn, formatDate, humanize, personName } from '../ui/format';
+import { appendPage, MoreButton } from '../ui/paging';
 import { Empty, QueryState, Section } from '../ui/states';
 
 const CARE_WORKLIST = graphql(`
-  query CareWorklist($first: Int!) {
-    careGapPatients(first: $first) {
+  query CareWorklist($first: Int!, $after: String) {
+    careGapPatients(first: $first, after: $after) {
       totalCount
+      pageInfo { hasNextPage endCursor }
       edges {
         node {
           firstDueDate
@@ -22,6 +24,7 @@ const CARE_WORKLIST = graphql(`
           gaps {
             status
             dueDate
+            lastMetAt
             rule {
               code
               title
@@ -34,9 +37,10 @@ const CARE_WORKLIST = graphql(`
 `);
 
 const PATIENT_SEARCH = graphql(`
-  query PatientSearch($name: String, $birthDate: String, $first: Int!) {
-    patients(name: $name, birthDate: $birthDate, first: $first) {
+  query PatientSearch($name: String, $birthDate: String, $first: Int!, $after: String) {
+    patients(name: $name, birthDate: $birthDate, first: $first, after: $after) {
       totalCount
+      pageInfo { hasNextPage endCursor }
       edges {
         node {
           id
@@ -68,6 +72,8 @@ function PatientSearch() {
   const [draftBirthDate, setDraftBirthDate] = useState(birthDate);
   const searching = Boolean(name || birthDate);
   const result = useQuery(PATIENT_SEARCH, { variables: { name: name || undefined, birthDate: birthDate || undefined, first: 25 }, skip: !searching });
+  const loadMore = (after: string) =>
+    result.fetchMore({ variables: { after }, updateQuery: (previous, { fetchMoreResult }) => ({ patients: appendPage(previous.patients, fetchMoreResult.patients) }) });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const next = new URLSearchParams();
@@ -94,29 +100,33 @@ function PatientSearch() {
         <QueryState {...result} data={result.data?.patients} what="search results" retry={() => void result.refetch()}>
           {(patients) =>
             patients.edges.length ? (
-              <table className="table">
-                <caption className="visually-hidden">Patients found</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Patient</th>
-                    <th scope="col">Born</th>
-                    <th scope="col">Registered at (MRN)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {patients.edges.map(({ node }) => (
-                    <tr key={node.id}>
-                      <td>
-                        <Link to={`/care/patients/${node.id}`}>{personName(node.names)}</Link>
-                      </td>
-                      <td>
-                        {formatDate(node.birthDate)} ({humanize(node.gender)})
-                      </td>
-                      <td>{node.registrations.map((r) => `${r.organization.name} (${r.mrn})`).join('; ')}</td>
+              <>
+                <p className="meta">{patients.edges.length === patients.totalCount ? `${patients.totalCount} found` : `${patients.edges.length} of ${patients.totalCount} found`}</p>
+                <table className="table">
+                  <caption className="visually-hidden">Patients found</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Patient</th>
+                      <th scope="col">Born</th>
+                      <th scope="col">Registered at (MRN)</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {patients.edges.map(({ node }) => (
+                      <tr key={node.id}>
+                        <td>
+                          <Link to={`/care/patients/${node.id}`}>{personName(node.names)}</Link>
+                        </td>
+                        <td>
+                          {formatDate(node.birthDate)} ({humanize(node.gender)})
+                        </td>
+                        <td>{node.registrations.map((r) => `${r.organization.name} (${r.mrn})`).join('; ')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <MoreButton pageInfo={patients.pageInfo} load={loadMore} what="more matches" />
+              </>
             ) : (
               <Empty>No patient you may see matches. Patients who have not shared their record with your organization are not listed; in an emergency, open their chart by ID.</Empty>
             )
@@ -156,42 +166,50 @@ function OpenById() {
 
 function Worklist() {
   const result = useQuery(CARE_WORKLIST, { variables: { first: 25 } });
+  const loadMore = (after: string) =>
+    result.fetchMore({ variables: { after }, updateQuery: (previous, { fetchMoreResult }) => ({ careGapPatients: appendPage(previous.careGapPatients, fetchMoreResult.careGapPatients) }) });
   return (
     <Section title="Care gaps worklist">
       <QueryState {...result} data={result.data?.careGapPatients} what="the worklist" retry={() => void result.refetch()}>
         {(worklist) =>
           worklist.edges.length ? (
-            <table className="table">
-              <caption className="visually-hidden">Patients with due or overdue preventive care, most overdue first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Age</th>
-                  <th scope="col">Open care gaps</th>
-                  <th scope="col">Due since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {worklist.edges.map(({ node }) => (
-                  <tr key={node.patient.id}>
-                    <td>
-                      <Link to={`/care/patients/${node.patient.id}`}>{personName(node.patient.names)}</Link>
-                    </td>
-                    <td>{ageOn(node.patient.birthDate) ?? '—'}</td>
-                    <td>
-                      <ul className="tags">
-                        {node.gaps.map((gap) => (
-                          <li key={gap.rule.code} className={`tag ${gap.status === 'OVERDUE' ? 'tag-warn' : ''}`}>
-                            {gap.rule.title} ({humanize(gap.status)})
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td>{formatDate(node.firstDueDate)}</td>
+            <>
+              <p className="meta">
+                {worklist.edges.length === worklist.totalCount ? `${worklist.totalCount} patients` : `${worklist.edges.length} of ${worklist.totalCount} patients`}, most overdue first
+              </p>
+              <table className="table">
+                <caption className="visually-hidden">Patients with due or overdue preventive care, most overdue first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Patient</th>
+                    <th scope="col">Age</th>
+                    <th scope="col">Open care gaps</th>
+                    <th scope="col">Due since</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {worklist.edges.map(({ node }) => (
+                    <tr key={node.patient.id}>
+                      <td>
+                        <Link to={`/care/patients/${node.patient.id}`}>{personName(node.patient.names)}</Link>
+                      </td>
+                      <td>{ageOn(node.patient.birthDate) ?? '—'}</td>
+                      <td>
+                        <ul className="tags">
+                          {node.gaps.map((gap) => (
+                            <li key={gap.rule.code} className={`tag ${gap.status === 'OVERDUE' ? 'tag-warn' : ''}`}>
+                              {gap.rule.title} ({humanize(gap.status)}{gap.lastMetAt ? '' : ', never recorded'})
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td>{formatDate(node.firstDueDate)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <MoreButton pageInfo={worklist.pageInfo} load={loadMore} what="more patients" />
+            </>
           ) : (
             <Empty>No patient registered here has due or overdue preventive care.</Empty>
           )

@@ -4,6 +4,7 @@ import type { AnchorChoice } from '../comments/CommentPanel';
 import { graphql } from '../gql';
 import { formatDate, formatDateTime, humanize, personName } from '../ui/format';
 import { Deferred } from '../ui/Deferred';
+import { appendPage, MoreButton } from '../ui/paging';
 import { Empty, QueryState, Section } from '../ui/states';
 import { loadTrendPlot } from './load-trend-plot';
 import { vitalName } from './vital-names';
@@ -16,11 +17,12 @@ const TrendPlot = lazy(() => loadTrendPlot().then((module) => ({ default: module
 export const TREND_CODES = { bloodPressure: '85354-9', weight: '29463-7', bmi: '39156-5', hba1c: '4548-4' } as const;
 
 const CHART_SUMMARY = graphql(`
-  query ChartSummary($id: ID!, $page: Int!) {
+  query ChartSummary($id: ID!, $page: Int!, $problemsAfter: String, $medicationsAfter: String) {
     patient(id: $id) {
       id
-      activeProblems(first: $page) {
+      activeProblems(first: $page, after: $problemsAfter) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -35,8 +37,9 @@ const CHART_SUMMARY = graphql(`
           }
         }
       }
-      activeMedications(first: $page) {
+      activeMedications(first: $page, after: $medicationsAfter) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -80,6 +83,7 @@ const CHART_SUMMARY = graphql(`
       careGaps(includeMet: false, includeNotApplicable: false) {
         status
         dueDate
+        lastMetAt
         reason
         rule {
           code
@@ -91,11 +95,12 @@ const CHART_SUMMARY = graphql(`
 `);
 
 const CHART_ENCOUNTERS = graphql(`
-  query ChartEncounters($id: ID!, $first: Int!, $linked: Int!) {
+  query ChartEncounters($id: ID!, $first: Int!, $after: String, $linked: Int!) {
     patient(id: $id) {
       id
-      encounters(first: $first) {
+      encounters(first: $first, after: $after) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -169,11 +174,12 @@ const CHART_TRENDS = graphql(`
 `);
 
 const CHART_RESULTS = graphql(`
-  query ChartResults($id: ID!, $first: Int!) {
+  query ChartResults($id: ID!, $first: Int!, $labsAfter: String, $reportsAfter: String) {
     patient(id: $id) {
       id
-      labs: observations(category: LABORATORY, first: $first) {
+      labs: observations(category: LABORATORY, first: $first, after: $labsAfter) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -197,8 +203,9 @@ const CHART_RESULTS = graphql(`
           }
         }
       }
-      diagnosticReports(first: $first) {
+      diagnosticReports(first: $first, after: $reportsAfter) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -229,11 +236,12 @@ const CHART_RESULTS = graphql(`
 `);
 
 const CHART_IMMUNIZATIONS = graphql(`
-  query ChartImmunizations($id: ID!, $first: Int!) {
+  query ChartImmunizations($id: ID!, $first: Int!, $after: String) {
     patient(id: $id) {
       id
-      immunizations(first: $first) {
+      immunizations(first: $first, after: $after) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -254,11 +262,12 @@ const CHART_IMMUNIZATIONS = graphql(`
 `);
 
 const CHART_IMAGING = graphql(`
-  query ChartImaging($id: ID!, $first: Int!) {
+  query ChartImaging($id: ID!, $first: Int!, $after: String) {
     patient(id: $id) {
       id
-      imagingStudies(first: $first) {
+      imagingStudies(first: $first, after: $after) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -284,11 +293,12 @@ const CHART_IMAGING = graphql(`
 `);
 
 const CHART_NOTES = graphql(`
-  query ChartNotes($id: ID!, $first: Int!) {
+  query ChartNotes($id: ID!, $first: Int!, $after: String) {
     patient(id: $id) {
       id
-      clinicalNotes(first: $first) {
+      clinicalNotes(first: $first, after: $after) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges {
           node {
             id
@@ -319,8 +329,30 @@ function shown(total: number | null | undefined, count: number): string {
   return total && total > count ? ` (newest ${count} of ${total})` : '';
 }
 
+type PatientLists = { patient?: object | null };
+
+/**
+ * fetchMore's updateQuery for one list on the patient (`field`, as the query names it): the next
+ * page appended to the one shown, the rest of the query's result as it was.
+ */
+function appendPatientList<Q extends PatientLists>(field: string) {
+  return (previous: Q, { fetchMoreResult }: { fetchMoreResult: Q }): Q => {
+    const shownList = (previous.patient as Record<string, { edges: unknown[] } | null> | null | undefined)?.[field];
+    const nextList = (fetchMoreResult.patient as Record<string, { edges: unknown[] } | null> | null | undefined)?.[field];
+    if (!previous.patient || !shownList || !nextList) return previous;
+    return { ...previous, patient: { ...previous.patient, [field]: appendPage(shownList, nextList) } };
+  };
+}
+
+/** "20 of 56 encounters, newest first" above a list that has more than it shows. */
+function ListMeta({ shownCount, total, what }: { shownCount: number; total: number | null | undefined; what: string }) {
+  return total && total > shownCount ? <p className="meta">{`${shownCount} of ${total} ${what}, newest first`}</p> : null;
+}
+
 export function SummarySection({ patientId }: { patientId: string }) {
   const result = useQuery(CHART_SUMMARY, { variables: { id: patientId, page: 25 } });
+  const moreProblems = (problemsAfter: string) => result.fetchMore({ variables: { problemsAfter }, updateQuery: appendPatientList('activeProblems') });
+  const moreMedications = (medicationsAfter: string) => result.fetchMore({ variables: { medicationsAfter }, updateQuery: appendPatientList('activeMedications') });
   return (
     <Section title="Summary" id="summary">
       <QueryState {...result} data={result.data?.patient} what="the summary" retry={() => void result.refetch()}>
@@ -339,6 +371,7 @@ export function SummarySection({ patientId }: { patientId: string }) {
               ) : (
                 <Empty>No active problems.</Empty>
               )}
+              <MoreButton pageInfo={patient.activeProblems?.pageInfo} load={moreProblems} what="more problems" />
               <h3>Medications{shown(patient.activeMedications?.totalCount, patient.activeMedications?.edges.length ?? 0)}</h3>
               {patient.activeMedications?.edges.length ? (
                 <ul className="list">
@@ -352,6 +385,7 @@ export function SummarySection({ patientId }: { patientId: string }) {
               ) : (
                 <Empty>No active medications.</Empty>
               )}
+              <MoreButton pageInfo={patient.activeMedications?.pageInfo} load={moreMedications} what="more medications" />
             </div>
             <div>
               <h3>Latest vitals</h3>
@@ -382,13 +416,15 @@ export function SummarySection({ patientId }: { patientId: string }) {
               ) : (
                 <Empty>No vital signs recorded.</Empty>
               )}
-              <h3>Care gaps</h3>
+              <h3 id="care-gaps-heading">Care gaps</h3>
               {patient.careGaps?.length ? (
-                <ul className="list">
+                <ul className="list" aria-labelledby="care-gaps-heading">
                   {patient.careGaps.map((gap) => (
                     <li key={gap.rule.code}>
                       <span className={`tag ${gap.status === 'OVERDUE' ? 'tag-warn' : ''}`}>{humanize(gap.status)}</span> {gap.rule.title}{' '}
-                      <span className="muted nowrap">due {formatDate(gap.dueDate)}</span>
+                      {/* a rule never met is due since the patient became eligible, decades ago for some: say so instead */}
+                      <span className="muted nowrap">{gap.lastMetAt ? `due ${formatDate(gap.dueDate)}` : 'never recorded'}</span>
+                      <div className="muted care-gap-reason">{gap.reason}</div>
                     </li>
                   ))}
                 </ul>
@@ -405,55 +441,60 @@ export function SummarySection({ patientId }: { patientId: string }) {
 
 export function EncountersSection({ patientId }: { patientId: string }) {
   const result = useQuery(CHART_ENCOUNTERS, { variables: { id: patientId, first: 20, linked: 10 } });
+  const loadMore = (after: string) => result.fetchMore({ variables: { after }, updateQuery: appendPatientList('encounters') });
   return (
     <Section title="Encounters" id="encounters">
       <QueryState {...result} data={result.data?.patient?.encounters} what="encounters" retry={() => void result.refetch()}>
         {(encounters) =>
           encounters.edges.length ? (
-            <ol className="timeline">
-              {encounters.edges.map(({ node }) => (
-                <li key={node.id}>
-                  <details>
-                    <summary>
-                      <strong>{formatDate(node.periodStart)}</strong> {node.type?.display ?? humanize(node.classCode)} <Source organization={node.organization} />
-                    </summary>
-                    <dl className="facts">
-                      <dt>When</dt>
-                      <dd>
-                        {formatDateTime(node.periodStart)}
-                        {node.periodEnd ? ` – ${formatDateTime(node.periodEnd)}` : ''}
-                      </dd>
-                      {node.reasons.length ? (
-                        <>
-                          <dt>Reason</dt>
-                          <dd>{node.reasons.map((r) => r.display).join(', ')}</dd>
-                        </>
-                      ) : null}
-                      {node.participants?.length ? (
-                        <>
-                          <dt>Seen by</dt>
-                          <dd>{node.participants.map((p) => (p ? personName(p.names) : 'unknown')).join(', ')}</dd>
-                        </>
-                      ) : null}
-                      {node.conditions.length ? (
-                        <>
-                          <dt>Diagnoses</dt>
-                          <dd>{node.conditions.map((c) => c.code.display).join(', ')}</dd>
-                        </>
-                      ) : null}
-                      {node.procedures.length ? (
-                        <>
-                          <dt>Procedures</dt>
-                          <dd>{node.procedures.map((p) => p.code.display).join(', ')}</dd>
-                        </>
-                      ) : null}
-                      <dt>Visit summary</dt>
-                      <dd>{node.visitSummary ?? <span className="muted">No visit summary written.</span>}</dd>
-                    </dl>
-                  </details>
-                </li>
-              ))}
-            </ol>
+            <>
+              <ListMeta shownCount={encounters.edges.length} total={encounters.totalCount} what="encounters" />
+              <ol className="timeline">
+                {encounters.edges.map(({ node }) => (
+                  <li key={node.id}>
+                    <details>
+                      <summary>
+                        <strong>{formatDate(node.periodStart)}</strong> {node.type?.display ?? humanize(node.classCode)} <Source organization={node.organization} />
+                      </summary>
+                      <dl className="facts">
+                        <dt>When</dt>
+                        <dd>
+                          {formatDateTime(node.periodStart)}
+                          {node.periodEnd ? ` – ${formatDateTime(node.periodEnd)}` : ''}
+                        </dd>
+                        {node.reasons.length ? (
+                          <>
+                            <dt>Reason</dt>
+                            <dd>{node.reasons.map((r) => r.display).join(', ')}</dd>
+                          </>
+                        ) : null}
+                        {node.participants?.length ? (
+                          <>
+                            <dt>Seen by</dt>
+                            <dd>{node.participants.map((p) => (p ? personName(p.names) : 'unknown')).join(', ')}</dd>
+                          </>
+                        ) : null}
+                        {node.conditions.length ? (
+                          <>
+                            <dt>Diagnoses</dt>
+                            <dd>{node.conditions.map((c) => c.code.display).join(', ')}</dd>
+                          </>
+                        ) : null}
+                        {node.procedures.length ? (
+                          <>
+                            <dt>Procedures</dt>
+                            <dd>{node.procedures.map((p) => p.code.display).join(', ')}</dd>
+                          </>
+                        ) : null}
+                        <dt>Visit summary</dt>
+                        <dd>{node.visitSummary ?? <span className="muted">No visit summary written.</span>}</dd>
+                      </dl>
+                    </details>
+                  </li>
+                ))}
+              </ol>
+              <MoreButton pageInfo={encounters.pageInfo} load={loadMore} what="older encounters" />
+            </>
           ) : (
             <Empty>No encounters recorded.</Empty>
           )
@@ -483,6 +524,8 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
     variables: { id: patientId, bp: TREND_CODES.bloodPressure, weight: TREND_CODES.weight, bmi: TREND_CODES.bmi, hba1c: TREND_CODES.hba1c },
   });
   const results = useQuery(CHART_RESULTS, { variables: { id: patientId, first: 25 } });
+  const moreLabs = (labsAfter: string) => results.fetchMore({ variables: { labsAfter }, updateQuery: appendPatientList('labs') });
+  const moreReports = (reportsAfter: string) => results.fetchMore({ variables: { reportsAfter }, updateQuery: appendPatientList('diagnosticReports') });
   const commentOn = (what: string) =>
     onComment && ((point: { observationId: string; effectiveAt: string }) => onComment({ type: 'OBSERVATION', id: point.observationId, label: `${what} of ${formatDate(point.effectiveAt)}` }));
   return (
@@ -545,6 +588,7 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
             ) : (
               <Empty>No laboratory results.</Empty>
             )}
+            <MoreButton pageInfo={patient.labs?.pageInfo} load={moreLabs} what="older results" />
             <h3>Reports{shown(patient.diagnosticReports?.totalCount, patient.diagnosticReports?.edges.length ?? 0)}</h3>
             {patient.diagnosticReports?.edges.length ? (
               <ul className="list">
@@ -567,6 +611,7 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
             ) : (
               <Empty>No diagnostic reports.</Empty>
             )}
+            <MoreButton pageInfo={patient.diagnosticReports?.pageInfo} load={moreReports} what="older reports" />
           </>
         )}
       </QueryState>
@@ -576,33 +621,38 @@ export function ResultsSection({ patientId, onComment }: { patientId: string; on
 
 export function ImmunizationsSection({ patientId }: { patientId: string }) {
   const result = useQuery(CHART_IMMUNIZATIONS, { variables: { id: patientId, first: 50 } });
+  const loadMore = (after: string) => result.fetchMore({ variables: { after }, updateQuery: appendPatientList('immunizations') });
   return (
     <Section title="Immunizations" id="immunizations">
       <QueryState {...result} data={result.data?.patient?.immunizations} what="immunizations" retry={() => void result.refetch()}>
         {(immunizations) =>
           immunizations.edges.length ? (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Vaccine</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Source</th>
-                </tr>
-              </thead>
-              <tbody>
-                {immunizations.edges.map(({ node }) => (
-                  <tr key={node.id}>
-                    <td>{formatDate(node.occurredAt)}</td>
-                    <td>{node.vaccineCode.display ?? node.vaccineCode.code}</td>
-                    <td>{humanize(node.status)}</td>
-                    <td>
-                      <Source organization={node.organization} />
-                    </td>
+            <>
+              <ListMeta shownCount={immunizations.edges.length} total={immunizations.totalCount} what="immunizations" />
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Date</th>
+                    <th scope="col">Vaccine</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Source</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {immunizations.edges.map(({ node }) => (
+                    <tr key={node.id}>
+                      <td>{formatDate(node.occurredAt)}</td>
+                      <td>{node.vaccineCode.display ?? node.vaccineCode.code}</td>
+                      <td>{humanize(node.status)}</td>
+                      <td>
+                        <Source organization={node.organization} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <MoreButton pageInfo={immunizations.pageInfo} load={loadMore} what="older immunizations" />
+            </>
           ) : (
             <Empty>No immunizations recorded.</Empty>
           )
@@ -614,21 +664,26 @@ export function ImmunizationsSection({ patientId }: { patientId: string }) {
 
 export function ImagingSection({ patientId }: { patientId: string }) {
   const result = useQuery(CHART_IMAGING, { variables: { id: patientId, first: 20 } });
+  const loadMore = (after: string) => result.fetchMore({ variables: { after }, updateQuery: appendPatientList('imagingStudies') });
   return (
     <Section title="Imaging" id="imaging">
       <QueryState {...result} data={result.data?.patient?.imagingStudies} what="imaging" retry={() => void result.refetch()}>
         {(studies) =>
           studies.edges.length ? (
-            <ul className="list">
-              {studies.edges.map(({ node }) => (
-                <li key={node.id}>
-                  <strong>{formatDate(node.startedAt)}</strong> {node.modalities.map((m) => m.display ?? m.code).join(', ')}
-                  {node.bodySites.length ? ` of ${node.bodySites.map((b) => b.display).join(', ')}` : ''} — {node.numberOfSeries} series,{' '}
-                  {node.numberOfInstances} images <Source organization={node.organization} />
-                  {node.description ? <p>{node.description}</p> : null}
-                </li>
-              ))}
-            </ul>
+            <>
+              <ListMeta shownCount={studies.edges.length} total={studies.totalCount} what="imaging studies" />
+              <ul className="list">
+                {studies.edges.map(({ node }) => (
+                  <li key={node.id}>
+                    <strong>{formatDate(node.startedAt)}</strong> {node.modalities.map((m) => m.display ?? m.code).join(', ')}
+                    {node.bodySites.length ? ` of ${node.bodySites.map((b) => b.display).join(', ')}` : ''} — {node.numberOfSeries} series,{' '}
+                    {node.numberOfInstances} images <Source organization={node.organization} />
+                    {node.description ? <p>{node.description}</p> : null}
+                  </li>
+                ))}
+              </ul>
+              <MoreButton pageInfo={studies.pageInfo} load={loadMore} what="older imaging studies" />
+            </>
           ) : (
             <Empty>No imaging studies.</Empty>
           )
@@ -640,25 +695,30 @@ export function ImagingSection({ patientId }: { patientId: string }) {
 
 export function NotesSection({ patientId }: { patientId: string }) {
   const result = useQuery(CHART_NOTES, { variables: { id: patientId, first: 20 } });
+  const loadMore = (after: string) => result.fetchMore({ variables: { after }, updateQuery: appendPatientList('clinicalNotes') });
   return (
     <Section title="Notes" id="notes">
       <QueryState {...result} data={result.data?.patient?.clinicalNotes} what="notes" retry={() => void result.refetch()}>
         {(notes) =>
           notes.edges.length ? (
-            <ul className="list">
-              {notes.edges.map(({ node }) => (
-                <li key={node.id}>
-                  <article>
-                    <h3>{node.title}</h3>
-                    <p className="muted">
-                      {formatDateTime(node.updatedAt)}, {node.authorPractitioner ? personName(node.authorPractitioner.names) : 'clinician'}, version {node.version}{' '}
-                      <Source organization={node.organization} />
-                    </p>
-                    <p className="note-text">{node.text}</p>
-                  </article>
-                </li>
-              ))}
-            </ul>
+            <>
+              <ListMeta shownCount={notes.edges.length} total={notes.totalCount} what="notes" />
+              <ul className="list">
+                {notes.edges.map(({ node }) => (
+                  <li key={node.id}>
+                    <article>
+                      <h3>{node.title}</h3>
+                      <p className="muted">
+                        {formatDateTime(node.updatedAt)}, {node.authorPractitioner ? personName(node.authorPractitioner.names) : 'clinician'}, version {node.version}{' '}
+                        <Source organization={node.organization} />
+                      </p>
+                      <p className="note-text">{node.text}</p>
+                    </article>
+                  </li>
+                ))}
+              </ul>
+              <MoreButton pageInfo={notes.pageInfo} load={loadMore} what="older notes" />
+            </>
           ) : (
             <Empty>No notes written.</Empty>
           )

@@ -6,7 +6,7 @@ import { describeProblem } from '../ui/errors';
 import { formatDateTime } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
 import { NotificationsSection } from './NotificationsSection';
-import { appendPage, MoreButton } from './paging';
+import { appendPage, MoreButton } from '../ui/paging';
 import { aboutPatient, senderName, threadTitle } from './people';
 import { INBOX_THREADS, INBOX_UNREAD, MARK_THREAD_READ } from './queries';
 import { useOnUnreadChange } from './refresh';

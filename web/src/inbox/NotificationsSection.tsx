@@ -5,7 +5,7 @@ import type { InboxNotificationsQuery } from '../gql/graphql';
 import { describeProblem } from '../ui/errors';
 import { formatDate, formatDateTime, humanize } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
-import { appendPage, MoreButton } from './paging';
+import { appendPage, MoreButton } from '../ui/paging';
 import { aboutPatient } from './people';
 import { INBOX_NOTIFICATIONS, INBOX_UNREAD, MARK_NOTIFICATIONS_READ } from './queries';
 import { useOnUnreadChange } from './refresh';

@@ -5,7 +5,7 @@ import { useMe } from '../auth/me';
 import { describeProblem } from '../ui/errors';
 import { formatDateTime } from '../ui/format';
 import { ErrorState, Loading } from '../ui/states';
-import { appendPage, MoreButton } from './paging';
+import { appendPage, MoreButton } from '../ui/paging';
 import { aboutPatient, describePerson, MESSAGE_MAX_LENGTH, newClientMessageId, senderName, threadTitle } from './people';
 import { INBOX_THREAD, INBOX_UNREAD, MARK_THREAD_READ, SEND_MESSAGE } from './queries';
 import { useOnUnreadChange } from './refresh';
