@@ -18,3 +18,20 @@ graphql(`
     text
   }
 `);
+
+graphql(`
+  fragment AllergyBannerParts on AllergyIntolerance {
+    id
+    criticality
+    clinicalStatus
+    code {
+      display
+      code
+    }
+    reactions {
+      manifestations {
+        display
+      }
+    }
+  }
+`);

@@ -9,6 +9,7 @@ import { describeProblem } from '../ui/errors';
 import { ageOn, formatDate, formatDateTime, humanize, personName } from '../ui/format';
 import { ErrorState, Loading } from '../ui/states';
 import { breakGlassUntil, rememberBreakGlass } from './break-glass';
+import { AllergyBanner } from './AllergyBanner';
 import { ChartNav, ChartSections } from './chart-sections';
 
 const CHART_HEADER = graphql(`
@@ -32,21 +33,7 @@ const CHART_HEADER = graphql(`
         totalCount
         edges {
           node {
-            id
-            criticality
-            clinicalStatus
-            code {
-              display
-              code
-            }
-            reactions {
-              manifestations {
-                display
-              }
-            }
-            organization {
-              name
-            }
+            ...AllergyBannerParts
           }
         }
       }
@@ -110,29 +97,6 @@ function BreakGlassForm({ patientId, onGranted }: { patientId: string; onGranted
   );
 }
 
-function AllergyBanner({ allergies }: { allergies: ChartPatient['allergies'] }) {
-  const active = (allergies?.edges ?? []).map((edge) => edge.node).filter((allergy) => allergy.clinicalStatus !== 'INACTIVE' && allergy.clinicalStatus !== 'RESOLVED');
-  if (!active.length)
-    return (
-      <p className="allergy-banner allergy-none" role="note">
-        No known allergies recorded
-      </p>
-    );
-  return (
-    <div className="allergy-banner" role="note" aria-label="Allergies">
-      <strong>Allergies:</strong>{' '}
-      {active.map((allergy, index) => (
-        <span key={allergy.id}>
-          {index ? '; ' : ''}
-          {allergy.code.display ?? allergy.code.code}
-          {allergy.criticality === 'HIGH' ? ' (high risk)' : ''}
-          {allergy.reactions.length ? ` — ${allergy.reactions.flatMap((r) => r.manifestations.map((m) => m.display)).filter(Boolean).join(', ')}` : ''}
-        </span>
-      ))}
-    </div>
-  );
-}
-
 function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; breakGlassExpiresAt?: string }) {
   const age = ageOn(patient.birthDate);
   return (
@@ -159,7 +123,7 @@ function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; 
           </li>
         ))}
       </ul>
-      <AllergyBanner allergies={patient.allergies} />
+      <AllergyBanner allergies={patient.allergies?.edges.map((edge) => edge.node)} />
     </header>
   );
 }

@@ -7,6 +7,7 @@ import type { ConsentCategory } from '../gql/graphql';
 import { describeProblem } from '../ui/errors';
 import { formatDate, formatDateTime, formatMoney, formatMoneyList, humanize, personName } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
+import { AllergyBanner } from '../care/AllergyBanner';
 import { ChartNav, ChartSections } from '../care/chart-sections';
 
 const MY_RECORD = graphql(`
@@ -27,11 +28,7 @@ const MY_RECORD = graphql(`
       allergies(first: 20) {
         edges {
           node {
-            id
-            code {
-              display
-              code
-            }
+            ...AllergyBannerParts
           }
         }
       }
@@ -183,9 +180,7 @@ function MyRecord() {
               {humanize(patient.gender)}, born {formatDate(patient.birthDate)}. Your record is kept at:{' '}
               {patient.registrations.map((r) => r.organization.name).join(', ')}.
             </p>
-            <p className="allergy-banner" role="note">
-              <strong>Allergies:</strong> {patient.allergies?.edges.map((e) => e.node.code.display ?? e.node.code.code).join(', ') || 'none recorded'}
-            </p>
+            <AllergyBanner allergies={patient.allergies?.edges.map((edge) => edge.node)} />
           </>
         )}
       </QueryState>
