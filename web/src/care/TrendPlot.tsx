@@ -97,7 +97,7 @@ export function TrendPlot({ title, points, lines, width, height = 220, onComment
   const chart = (
     <LineChart data={rows} width={width} height={height} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer>
       <CartesianGrid stroke="#e4e7eb" />
-      <XAxis dataKey="time" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(time: number) => formatDate(new Date(time).toISOString())} minTickGap={24} />
+      <XAxis dataKey="time" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(time: number) => formatDate(new Date(time).toISOString())} minTickGap={24} padding={{ left: 28, right: 28 }} />
       <YAxis domain={['auto', 'auto']} width={56} tickFormatter={(value: number) => String(Math.round(value * 100) / 100)} />
       <Tooltip content={<PointTooltip lines={lines} />} />
       {lines.map((line) => (
