@@ -78,8 +78,9 @@ describe('web client in the browser', () => {
     const panel = page.getByRole('complementary', { name: 'Comments' });
     await panel.getByRole('textbox', { name: 'Comment on this record' }).fill('BP still high across sites, @Okafor please review');
     await panel.getByRole('button', { name: 'Post comment' }).click();
-    const thread = panel.getByRole('list', { name: 'Comment threads' }).getByRole('article').first();
-    await thread.getByText('BP still high across sites').waitFor();
+    // threads run oldest first, after the demo's own conversation on this chart
+    const thread = panel.getByRole('list', { name: 'Comment threads' }).getByRole('article').filter({ hasText: 'BP still high across sites' });
+    await thread.waitFor();
     expect(await thread.getByText(/^On Blood pressure of/).count()).toBe(1);
     expect(await thread.locator('mark.mention').innerText()).toBe('@Okafor');
     await page.screenshot({ path: screenshotPath('chart-1280'), fullPage: true });
@@ -318,7 +319,7 @@ describe('web client in the browser', () => {
     await thread.getByText(`About Noor Inbox${suffix}`).waitFor();
     await b.page.screenshot({ path: screenshotPath('inbox'), fullPage: true });
     await thread.getByRole('link', { name: 'Potassium follow-up' }).click();
-    await b.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: 'Message from Demo Physician' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
+    await b.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: 'Message from Demo Physician (Bayview Regional Hospital)' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
     await navB.getByRole('link', { name: 'Inbox', exact: true }).waitFor(); // opened: read, the count drops
     const { messageThreads } = await platform.graphql<{ messageThreads: { unreadCount: number } }>(await platform.tokenOf(doctorB.email), '{ messageThreads(first: 1) { unreadCount } }');
     expect(messageThreads.unreadCount).toBe(0);

@@ -10,5 +10,7 @@ export { seedDemoIfEmpty, hasPatients, demoPatientCount, DEFAULT_DEMO_PATIENTS, 
 export { mulberry32, hashSeed, Random } from './demo/prng';
 export { generateDemoLedgerBundles, ledgerPatientCount, DENIALS, type DemoLedgerOptions } from './demo/billing';
 export { seedDemoAccountsIfMissing } from './demo/accounts';
+export { seedDemoConversation, type DemoConversation } from './demo/conversation';
+export { postGraphql, signIn } from './gateway-client';
 export { FULL_CHART_QUERY, SQL_FLOOR, CHART_FIXTURE } from './bench/chart';
 export { freePort } from './bench/platform-process';

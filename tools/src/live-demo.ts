@@ -10,6 +10,7 @@ import { DEFAULT_PORTS, createLogger } from '@caregraph/platform';
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { withToolDatabase } from './import/database';
+import { signIn } from './gateway-client';
 import { ask, connectLive } from './live-client';
 
 interface DemoDoctor {
@@ -33,12 +34,6 @@ async function demoCast(databaseUrl: string): Promise<{ doctors: DemoDoctor[]; p
   }
 }
 
-async function signIn(origin: string, email: string): Promise<string> {
-  const response = await fetch(`${origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: DEMO_PASSWORD }) });
-  if (!response.ok) throw new Error(`sign-in of ${email} failed (${response.status})`);
-  return ((await response.json()) as { accessToken: string }).accessToken;
-}
-
 const next = (socket: Socket, event: string): Promise<any> => new Promise((resolve) => socket.once(event, resolve));
 
 async function main(): Promise<void> {
@@ -46,7 +41,7 @@ async function main(): Promise<void> {
   const { doctors, patientId } = await withToolDatabase(createLogger('live-demo', 'warn'), demoCast);
   if (doctors.length < 2 || !patientId) throw new Error('no demo accounts found: start the platform with demo data (npm start) first');
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const [a, b] = await Promise.all(doctors.map(async (doctor) => connectLive(origin, { authorization: `Bearer ${await signIn(origin, doctor.email)}` })));
+  const [a, b] = await Promise.all(doctors.map(async (doctor) => connectLive(origin, { authorization: `Bearer ${await signIn(origin, doctor.email, DEMO_PASSWORD)}` })));
   try {
     say(`${doctors[0].email} (${doctors[0].hospital}) and ${doctors[1].email} (${doctors[1].hospital}) open the chart of patient ${patientId}`);
     await ask(a, 'chart:join', { patientId });

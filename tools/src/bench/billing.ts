@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { postGraphql, runLoad, type LoadResult } from './measure';
+import { postGraphql } from '../gateway-client';
+import { runLoad, type LoadResult } from './measure';
 import type { BenchPlatform } from './platform-process';
 
 /**

@@ -4,7 +4,8 @@ import { createLogger, resourceId } from '@caregraph/platform';
 import { Pool } from 'pg';
 import { createImporter } from '../import/importer';
 import { repoRoot } from '../import/database';
-import { postGraphql, runLoad, type LoadResult } from './measure';
+import { postGraphql } from '../gateway-client';
+import { runLoad, type LoadResult } from './measure';
 import type { BenchPlatform } from './platform-process';
 
 /** The largest Synthea fixture: the longest chart we have real data for. */

@@ -1,4 +1,5 @@
-import { postGraphql, runLoad, type LoadResult } from './measure';
+import { postGraphql } from '../gateway-client';
+import { runLoad, type LoadResult } from './measure';
 import type { BenchPlatform } from './platform-process';
 
 /** The patient header plus recent encounters: data from the patients and clinical subgraphs. */

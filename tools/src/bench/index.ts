@@ -4,7 +4,7 @@ import { benchBilling, billingTable } from './billing';
 import { benchChart, importChartFixture, SQL_FLOOR, type ChartBenchRow } from './chart';
 import { benchGatewayVsDirect } from './gateway-vs-direct';
 import { benchLive, liveTable } from './live';
-import { postGraphql } from './measure';
+import { postGraphql } from '../gateway-client';
 import { startBenchPlatform, type BenchPlatform } from './platform-process';
 import { benchWeb, webTable } from './web';
 

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ACCESS_POLICY_AUDIENCE, ASSERTION_HEADER, AssertionSigner, type Principal } from '@caregraph/platform';
 import type { Socket } from 'socket.io-client';
 import { ask, connectLive as connect, connectMany } from '../live-client';
-import { postGraphql } from './measure';
+import { postGraphql } from '../gateway-client';
 import type { ReceiverCommand, ReceiverReport } from './live-receiver';
 import { freePort, type BenchPlatform } from './platform-process';
 

@@ -56,11 +56,3 @@ export async function runLoad(operation: (iteration: number) => Promise<void>, o
     requestsPerSecond: Math.round(latencies.length / elapsed),
   };
 }
-
-/** POST a GraphQL operation; throws on HTTP or GraphQL errors so the load loop counts them. */
-export async function postGraphql(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (!response.ok || body.errors?.length) throw new Error(`request failed: ${response.status} ${JSON.stringify(body.errors ?? '')}`);
-  return body.data;
-}

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ChartFixture } from './chart';
-import { percentile, postGraphql } from './measure';
+import { postGraphql } from '../gateway-client';
+import { percentile } from './measure';
 import type { BenchPlatform } from './platform-process';
 
 /**

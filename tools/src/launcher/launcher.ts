@@ -4,6 +4,7 @@ import path from 'node:path';
 import { embeddedDatabaseUrl, ensureDatabase, type Logger } from '@caregraph/platform';
 import type { DemoSeedResult } from '@caregraph/identity';
 import { seedDemoAccountsIfMissing } from '../demo/accounts';
+import { seedDemoConversation } from '../demo/conversation';
 import { seedDemoIfEmpty } from '../demo/seed';
 import { connectableHost, REPO_ROOT, SERVICE_NAMES, type LauncherConfig, type ServiceName } from './config';
 import { ManagedProcess } from './managed-process';
@@ -148,12 +149,15 @@ export class Launcher {
     await this.gateway.start();
     this.checkpoint();
 
+    const base = `http://${host}:${config.gatewayPort}`;
     let demo: DemoSeedResult | undefined;
     if (config.seedDemo) {
       try {
         // logs its own progress; a no-op when the database already has patients
         await seedDemoIfEmpty({ databaseUrl, logger: logger.child({ service: 'demo' }) });
         demo = await seedDemoAccountsIfMissing({ databaseUrl, logger: logger.child({ service: 'demo' }) });
+        // the first chart comments and provider message, written through the gateway like any client's
+        if (demo) await seedDemoConversation({ origin: base, accounts: demo.accounts });
       } catch (error) {
         this.checkpoint(); // stopped while seeding: not an error worth reporting
         // the graph works without demo data: report and keep serving
@@ -162,7 +166,6 @@ export class Launcher {
       this.checkpoint();
     }
 
-    const base = `http://${host}:${config.gatewayPort}`;
     return { graphql: `${base}/graphql`, web: `${base}/`, ready: `${base}/ready`, demo };
   }
 

@@ -48,7 +48,7 @@ function ThreadList() {
                       {thread.patient ? <p className="meta">About {aboutPatient(thread.patient)}</p> : null}
                       {thread.lastMessage ? (
                         <p className="preview">
-                          {senderName(thread.lastMessage, me.id)}: {thread.lastMessage.body.length > 140 ? `${thread.lastMessage.body.slice(0, 140)}…` : thread.lastMessage.body}
+                          {senderName(thread.lastMessage, me, thread.participants)}: {thread.lastMessage.body.length > 140 ? `${thread.lastMessage.body.slice(0, 140)}…` : thread.lastMessage.body}
                         </p>
                       ) : null}
                       <p className="meta">

@@ -127,9 +127,9 @@ export function ThreadPage() {
             <ol className="messages" aria-label="Messages, oldest first">
               {messages.map(({ node: message }) => (
                 <li key={message.id}>
-                  <article className={message.senderUserId === me.id ? 'message mine' : 'message'} aria-label={`Message from ${senderName(message, me.id)}`}>
+                  <article className={message.senderUserId === me.id ? 'message mine' : 'message'} aria-label={`Message from ${senderName(message, me, thread.participants)}`}>
                     <header>
-                      <strong>{senderName(message, me.id)}</strong> · <time dateTime={message.createdAt}>{formatDateTime(message.createdAt)}</time>
+                      <strong>{senderName(message, me, thread.participants)}</strong> · <time dateTime={message.createdAt}>{formatDateTime(message.createdAt)}</time>
                     </header>
                     <p className="message-body">{message.body}</p>
                   </article>

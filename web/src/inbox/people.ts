@@ -7,7 +7,7 @@ export interface ParticipantView {
   userId: string;
   displayName: string | null;
   role: string | null;
-  organization: { name: string } | null;
+  organization: { id?: string; name: string } | null;
 }
 
 export interface PatientView {
@@ -33,9 +33,19 @@ export function aboutPatient(patient: PatientView): string {
   return `${personName(patient.names)}${patient.birthDate ? `, born ${formatDate(patient.birthDate)}` : ''}`;
 }
 
-/** A message's sender as the reader sees them: "You" for their own. */
-export function senderName(message: { senderUserId: string; senderDisplayName: string | null }, myUserId: string): string {
-  return message.senderUserId === myUserId ? 'You' : (message.senderDisplayName ?? 'A clinician');
+/**
+ * A message's sender as the reader sees them: "You" for their own; a colleague of another
+ * organization with it, "Demo Physician (Northfield University Hospital)", since threads cross hospitals.
+ */
+export function senderName(
+  message: { senderUserId: string; senderDisplayName: string | null },
+  reader: { id: string; organizationId?: string | null },
+  participants: readonly ParticipantView[] = [],
+): string {
+  if (message.senderUserId === reader.id) return 'You';
+  const name = message.senderDisplayName ?? 'A clinician';
+  const organization = participants.find((participant) => participant.userId === message.senderUserId)?.organization;
+  return organization?.id && organization.id !== reader.organizationId ? `${name} (${organization.name})` : name;
 }
 
 /** A fresh clientMessageId, kept for a draft until it is stored (so a retry is stored once). */
