@@ -491,5 +491,16 @@ describe('web client in the browser', () => {
     expect(new Set(names).size).toBe(names.length); // the next page, not the first again
     const newcomer = worklist.getByRole('row').filter({ hasText: `Worklist${suffix}` }).first();
     expect(await newcomer.getByRole('listitem').filter({ hasText: 'Blood pressure screening' }).innerText()).toMatch(/never recorded/);
+    // "Due since" gives a date only where a gap was met before; one never met has no date worth showing
+    const { careGapPatients } = await platform.graphql<{ careGapPatients: { edges: { node: { patient: { names: { family: string }[] }; firstDueDate: string; gaps: { dueDate: string; lastMetAt: string | null }[] } }[] } }>(
+      bayview, '{ careGapPatients(first: 50) { edges { node { patient { names { family } } firstDueDate gaps { dueDate lastMetAt } } } } }');
+    const dueSinceCells = await worklist.locator('tbody tr td:last-child').allInnerTexts();
+    expect(dueSinceCells).toHaveLength(careGapPatients.edges.length);
+    careGapPatients.edges.forEach(({ node }, row) => {
+      const neverMet = node.gaps.filter((gap) => gap.dueDate === node.firstDueDate).every((gap) => gap.lastMetAt === null);
+      expect(dueSinceCells[row] === 'Never recorded').toBe(neverMet);
+      if (!neverMet) expect(dueSinceCells[row]).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
+    });
+    expect(await newcomer.locator('td:last-child').innerText()).toBe('Never recorded'); // nothing on record at all
   }));
 });

@@ -36,6 +36,16 @@ const CARE_WORKLIST = graphql(`
   }
 `);
 
+/**
+ * The worklist's "Due since": the earliest due date, except when the gaps due then were never met,
+ * whose due date is only the day the patient became eligible (an 85-year-old's influenza vaccine
+ * "due since 1941" says nothing a clinician can use).
+ */
+function dueSince(row: { firstDueDate: string; gaps: readonly { dueDate?: string | null; lastMetAt?: string | null }[] }): string {
+  const earliest = row.gaps.filter((gap) => gap.dueDate === row.firstDueDate);
+  return earliest.length && earliest.every((gap) => !gap.lastMetAt) ? 'Never recorded' : formatDate(row.firstDueDate);
+}
+
 const PATIENT_SEARCH = graphql(`
   query PatientSearch($name: String, $birthDate: String, $first: Int!, $after: String) {
     patients(name: $name, birthDate: $birthDate, first: $first, after: $after) {
@@ -203,7 +213,7 @@ function Worklist() {
                           ))}
                         </ul>
                       </td>
-                      <td>{formatDate(node.firstDueDate)}</td>
+                      <td>{dueSince(node)}</td>
                     </tr>
                   ))}
                 </tbody>
