@@ -90,7 +90,7 @@ describe('npm start: the demo conversation, and two demo doctors conversing live
     const answer = comments.find((comment: any) => comment.parent);
     const pressure = patient.latestVitals.find((vital: { code: { code: string } }) => vital.code.code === '85354-9');
     expect(question).toMatchObject({ author: { userId: first.me.id }, mentions: [{ id: second.me.practitionerId }], anchor: { type: 'OBSERVATION', id: pressure.id } });
-    expect(question.body).toMatch(/^Blood pressure \d+\/\d+ mm\[Hg\] on \d{4}-\d{2}-\d{2} at our clinic\./);
+    expect(question.body).toMatch(/^Latest blood pressure here: \d+\/\d+ mmHg on \d{4}-\d{2}-\d{2}\./);
     expect(answer).toMatchObject({ author: { userId: second.me.id }, mentions: [{ id: first.me.practitionerId }], parent: { id: question.id } });
 
     // each physician has the other's @mention among their unread notifications

@@ -119,8 +119,13 @@ describe('messages and notifications live over Socket.IO', () => {
     const comment = (await ok(drA, `mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { id } }`,
       { input: { patientId, body: 'Dr B, can you take a look at the ECG?', mentions: [practitionerOfB] } })).addChartComment;
     expect(await notified).toMatchObject({ kind: 'MENTION', patientId, mention: { commentId: comment.id, authorUserId: drA.userId } });
-    const mine = (await ok(drB, `{ myNotifications(unreadOnly: true) { unreadCount edges { node { kind mention { commentId } } } } }`)).myNotifications;
-    expect(mine.edges.map((edge: { node: unknown }) => edge.node)).toContainEqual({ kind: 'MENTION', mention: { commentId: comment.id } });
+    const mentionsOfB = async () => (await ok(drB, `{ myNotifications(unreadOnly: true) { unreadCount edges { node { kind mention { commentId comment { id body author { userId } } } } } } }`))
+      .myNotifications.edges.map((edge: { node: unknown }) => edge.node);
+    // the notification leads to the comment itself: who wrote what
+    expect(await mentionsOfB()).toContainEqual({ kind: 'MENTION', mention: { commentId: comment.id, comment: { id: comment.id, body: 'Dr B, can you take a look at the ECG?', author: { userId: drA.userId } } } });
+    // once deleted, the text is gone from the notification too
+    await ok(drA, `mutation ($input: DeleteChartCommentInput!) { deleteChartComment(input: $input) { id } }`, { input: { id: comment.id } });
+    expect(await mentionsOfB()).toContainEqual({ kind: 'MENTION', mention: { commentId: comment.id, comment: null } });
   });
 
   it('a monitoring alert reaches the care team\'s sockets live, and after a messaging restart the missed one is in myNotifications', async () => {

@@ -136,6 +136,11 @@ describe('web client in the browser', () => {
     for (const deadline = Date.now() + 20_000; !(await mentioned()); await new Promise((resolve) => setTimeout(resolve, 250))) {
       if (Date.now() > deadline) throw new Error('no MENTION notification for the Northfield physician');
     }
+    // their inbox says who mentioned them, from which hospital, and quotes the comment
+    const inbox = await open(NORTHFIELD_PHYSICIAN, '/inbox');
+    const notification = inbox.page.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: '“Potassium 5.9 here, @Demo.Physician can you repeat it?”' });
+    await notification.getByText('Demo Physician (Bayview Regional Hospital) mentioned you in a chart comment').waitFor();
+    await inbox.context.close();
 
     // and the other way round
     await panelB.getByRole('button', { name: 'Post comment' }).click();

@@ -2,7 +2,7 @@ import { ColleagueResolver } from './directory/colleagues';
 import { DirectoryAccount } from './directory/directory-account.entity';
 import { ChartCommentAuthorResolver, MentionCandidateResolver } from './directory/mention-candidates';
 import { Notification } from './notifications/notification.entity';
-import { NotificationConnectionResolver, NotificationResolver } from './notifications/notification.resolver';
+import { NotificationConnectionResolver, NotificationMentionResolver, NotificationResolver } from './notifications/notification.resolver';
 import { MessageThread, ProviderMessage, ThreadParticipant } from './threads/thread.entity';
 import { MessageThreadConnectionResolver, MessageThreadResolver, ProviderMessageResolver, ThreadParticipantResolver } from './threads/thread.resolver';
 import { messagesLiveExtension } from './threads/thread.socket';
@@ -18,7 +18,7 @@ export const messagesFeature = {
   entities: [DirectoryAccount, MessageThread, ThreadParticipant, ProviderMessage, Notification],
   resolvers: [
     MessageThreadResolver, MessageThreadConnectionResolver, ThreadParticipantResolver, ProviderMessageResolver,
-    NotificationResolver, NotificationConnectionResolver, MentionCandidateResolver, ChartCommentAuthorResolver,
+    NotificationResolver, NotificationConnectionResolver, NotificationMentionResolver, MentionCandidateResolver, ChartCommentAuthorResolver,
     ColleagueResolver,
   ],
   liveExtension: messagesLiveExtension,

@@ -39,13 +39,13 @@ interface Vital {
   components: { code: { code: string }; valueQuantity: { value: number; unit: string } | null }[] | null;
 }
 
-/** "128/84 mm[Hg] on 2025-03-02", from the panel's components. */
+/** "128/84 mmHg on 2025-03-02" (UCUM's mm[Hg] as clinicians write it), from the panel's components. */
 function describePressure(vital: Vital): string | null {
   const value = (code: string) => vital.components?.find((component) => component.code.code === code)?.valueQuantity;
   const systolic = value(BLOOD_PRESSURE.systolic);
   const diastolic = value(BLOOD_PRESSURE.diastolic);
   if (!systolic || !diastolic) return null;
-  return `${systolic.value}/${diastolic.value} ${systolic.unit} on ${vital.effectiveAt.slice(0, 10)}`;
+  return `${systolic.value}/${diastolic.value} ${systolic.unit === 'mm[Hg]' ? 'mmHg' : systolic.unit} on ${vital.effectiveAt.slice(0, 10)}`;
 }
 
 /**
@@ -72,7 +72,7 @@ export async function seedDemoConversation(options: { origin: string; accounts: 
       clientMessageId: WRITE_IDS.question,
       mentions: [second.practitionerId],
       ...(pressure && reading
-        ? { anchor: { type: 'OBSERVATION', id: pressure.id }, body: `Blood pressure ${reading} at our clinic. Have you seen readings on your side since?` }
+        ? { anchor: { type: 'OBSERVATION', id: pressure.id }, body: `Latest blood pressure here: ${reading}. Do you have anything more recent on your side?` }
         : { body: 'Following up on this patient after their visit with us. Have you seen them on your side since?' }),
     },
   });

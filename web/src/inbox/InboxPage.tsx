@@ -7,7 +7,7 @@ import { formatDateTime } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
 import { NotificationsSection } from './NotificationsSection';
 import { appendPage, MoreButton } from '../ui/paging';
-import { aboutPatient, senderName, threadTitle } from './people';
+import { aboutPatient, excerpt, senderName, threadTitle } from './people';
 import { INBOX_THREADS, INBOX_UNREAD, MARK_THREAD_READ } from './queries';
 import { useOnUnreadChange } from './refresh';
 
@@ -48,7 +48,7 @@ function ThreadList() {
                       {thread.patient ? <p className="meta">About {aboutPatient(thread.patient)}</p> : null}
                       {thread.lastMessage ? (
                         <p className="preview">
-                          {senderName(thread.lastMessage, me, thread.participants)}: {thread.lastMessage.body.length > 140 ? `${thread.lastMessage.body.slice(0, 140)}…` : thread.lastMessage.body}
+                          {senderName(thread.lastMessage, me, thread.participants)}: {excerpt(thread.lastMessage.body)}
                         </p>
                       ) : null}
                       <p className="meta">

@@ -6,7 +6,8 @@ import { describeProblem } from '../ui/errors';
 import { formatDate, formatDateTime, humanize } from '../ui/format';
 import { Empty, QueryState, Section } from '../ui/states';
 import { appendPage, MoreButton } from '../ui/paging';
-import { aboutPatient } from './people';
+import { useMe } from '../auth/me';
+import { aboutPatient, excerpt, nameAcrossOrganizations, type Reader } from './people';
 import { INBOX_NOTIFICATIONS, INBOX_UNREAD, MARK_NOTIFICATIONS_READ } from './queries';
 import { useOnUnreadChange } from './refresh';
 
@@ -21,11 +22,15 @@ const MEASUREMENTS: Record<string, string> = {
   '8462-4': 'Diastolic blood pressure',
 };
 
-/** What happened, in words: notifications carry ids and codes only. */
-export function describeNotification(notification: Pick<NotificationNode, 'kind' | 'monitoringAlert' | 'careGap'>): string {
+/** What happened, in words: who mentioned the reader, which value crossed, which gap opened. */
+export function describeNotification(notification: Pick<NotificationNode, 'kind' | 'mention' | 'monitoringAlert' | 'careGap'>, reader: Reader): string {
   switch (notification.kind) {
-    case 'MENTION':
-      return 'You were mentioned in a chart comment';
+    case 'MENTION': {
+      const author = notification.mention?.comment?.author;
+      // the comment deleted, or its chart no longer visible: only that there was a mention
+      if (!author) return 'You were mentioned in a chart comment';
+      return `${author.userId === reader.id ? 'You' : nameAcrossOrganizations(author.displayName ?? null, author.organization, reader)} mentioned you in a chart comment`;
+    }
     case 'MONITORING_ALERT': {
       const alert = notification.monitoringAlert;
       if (!alert) return 'A device reading crossed a threshold';
@@ -41,6 +46,7 @@ export function describeNotification(notification: Pick<NotificationNode, 'kind'
 }
 
 export function NotificationsSection() {
+  const me = useMe();
   const result = useQuery(INBOX_NOTIFICATIONS, { variables: { first: 20 } });
   const [markRead, marking] = useMutation(MARK_NOTIFICATIONS_READ, { refetchQueries: [INBOX_UNREAD, INBOX_NOTIFICATIONS] });
   const [error, setError] = useState<string>();
@@ -73,9 +79,10 @@ export function NotificationsSection() {
                   <li key={node.id} className={node.readAt ? undefined : 'unread'}>
                     <div className="thread-summary">
                       <p className="notification-text">
-                        {describeNotification(node)}
+                        {describeNotification(node, me)}
                         {node.readAt ? null : <span className="visually-hidden"> (unread)</span>}
                       </p>
+                      {node.mention?.comment ? <p className="preview">“{excerpt(node.mention.comment.body)}”</p> : null}
                       {node.patient ? (
                         <p className="meta">
                           <Link to={`/care/patients/${node.patient.id}`}>Chart of {aboutPatient(node.patient)}</Link>
@@ -86,7 +93,7 @@ export function NotificationsSection() {
                       </p>
                     </div>
                     {node.readAt ? null : (
-                      <button type="button" onClick={() => void mark({ ids: [node.id] })} aria-label={`Mark “${describeNotification(node)}” read`}>
+                      <button type="button" onClick={() => void mark({ ids: [node.id] })} aria-label={`Mark “${describeNotification(node, me)}” read`}>
                         Mark read
                       </button>
                     )}

@@ -33,20 +33,30 @@ export function aboutPatient(patient: PatientView): string {
   return `${personName(patient.names)}${patient.birthDate ? `, born ${formatDate(patient.birthDate)}` : ''}`;
 }
 
-/**
- * A message's sender as the reader sees them: "You" for their own; a colleague of another
- * organization with it, "Demo Physician (Northfield University Hospital)", since threads cross hospitals.
- */
-export function senderName(
-  message: { senderUserId: string; senderDisplayName: string | null },
-  reader: { id: string; organizationId?: string | null },
-  participants: readonly ParticipantView[] = [],
-): string {
-  if (message.senderUserId === reader.id) return 'You';
-  const name = message.senderDisplayName ?? 'A clinician';
-  const organization = participants.find((participant) => participant.userId === message.senderUserId)?.organization;
-  return organization?.id && organization.id !== reader.organizationId ? `${name} (${organization.name})` : name;
+/** Who is reading: their user id and organization (useMe()). */
+export interface Reader {
+  id: string;
+  organizationId?: string | null;
 }
+
+/**
+ * A clinician's name as the reader sees it: with their organization when it is another one,
+ * "Demo Physician (Northfield University Hospital)", since threads and charts cross hospitals.
+ */
+export function nameAcrossOrganizations(name: string | null, organization: { id?: string; name: string } | null | undefined, reader: Reader): string {
+  const shown = name ?? 'A clinician';
+  return organization?.id && organization.id !== reader.organizationId ? `${shown} (${organization.name})` : shown;
+}
+
+/** A message's sender as the reader sees them: "You" for their own, others by nameAcrossOrganizations. */
+export function senderName(message: { senderUserId: string; senderDisplayName: string | null }, reader: Reader, participants: readonly ParticipantView[] = []): string {
+  if (message.senderUserId === reader.id) return 'You';
+  const organization = participants.find((participant) => participant.userId === message.senderUserId)?.organization;
+  return nameAcrossOrganizations(message.senderDisplayName, organization, reader);
+}
+
+/** A message or comment as a list quotes it: its first 140 characters. */
+export const excerpt = (body: string): string => (body.length > 140 ? `${body.slice(0, 140)}…` : body);
 
 /** A fresh clientMessageId, kept for a draft until it is stored (so a retry is stored once). */
 export function newClientMessageId(): string {

@@ -137,6 +137,15 @@ export const INBOX_NOTIFICATIONS = graphql(`
           patient { ...InboxPatient }
           mention {
             commentId
+            comment {
+              id
+              body
+              author {
+                userId
+                displayName
+                organization { id name }
+              }
+            }
           }
           monitoringAlert {
             code

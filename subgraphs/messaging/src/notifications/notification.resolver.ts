@@ -1,6 +1,7 @@
 import { ConnectionType, selectsTotalCount } from '@caregraph/platform';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ChartComment } from '../comment/comment.entity';
 import type { MessagingContext } from '../context';
 import { PatientRef } from '../stubs';
 import {
@@ -57,5 +58,16 @@ export class NotificationResolver {
   @FieldResolver(() => NotificationCareGap, { nullable: true, description: 'CARE_GAP: the gap' })
   careGap(@Root() notification: Notification): CareGapRefs | null {
     return notification.kind === NotificationKind.CARE_GAP ? (notification.refs as CareGapRefs) : null;
+  }
+}
+
+@Resolver(() => NotificationMention)
+export class NotificationMentionResolver {
+  @FieldResolver(() => ChartComment, {
+    nullable: true,
+    description: 'The comment itself, with its author and text (null once deleted, or when you may no longer see the chart)',
+  })
+  comment(@Root() mention: MentionRefs, @Ctx() ctx: MessagingContext): Promise<ChartComment | null> {
+    return ctx.loaders.chartComment.load(mention.commentId);
   }
 }
