@@ -71,11 +71,15 @@ describe('web client in the browser', () => {
     expect(sources.length).toBeGreaterThan(0);
     expect(await page.getByText('Emergency access (break-glass)').count()).toBe(0);
 
+    // a comment pinned before this visit (the demo's) names its record, read from the chart (before this page pins anything)
+    const panel = page.getByRole('complementary', { name: 'Comments' });
+    const pinnedEarlier = panel.getByRole('article').filter({ hasText: 'Latest blood pressure here' }).locator('.comment-anchor').first();
+    await pinnedEarlier.getByText(/^On Blood pressure of [A-Z][a-z]{2} \d{1,2}, \d{4}$/).waitFor();
+
     // a comment started from a result is pinned to it
     const values = page.getByRole('figure', { name: 'Blood pressure' }).getByRole('group');
     await values.getByText(/^Values/).click();
     await values.getByRole('button', { name: /^Comment on Blood pressure of/ }).first().click();
-    const panel = page.getByRole('complementary', { name: 'Comments' });
     await panel.getByRole('textbox', { name: 'Comment on this record' }).fill('BP still high across sites, @Okafor please review');
     await panel.getByRole('button', { name: 'Post comment' }).click();
     // threads run oldest first, after the demo's own conversation on this chart

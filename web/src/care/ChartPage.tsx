@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@apollo/client';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { CommentPanel, type AnchorChoice } from '../comments/CommentPanel';
+import { useAnchorLabels } from '../comments/anchor-labels';
 import { useLiveCommentFeed } from '../comments/live-feed';
 import { graphql } from '../gql';
 import type { ChartHeaderQuery } from '../gql/graphql';
@@ -132,6 +133,8 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
   const feed = useLiveCommentFeed(patient.id);
   const [anchor, setAnchor] = useState<AnchorChoice | null>(null);
   const [anchorLabels, setAnchorLabels] = useState<Record<string, string>>({});
+  // pinned before this visit, or by a colleague: named once their records are read
+  const loadedLabels = useAnchorLabels(feed.comments.flatMap((comment) => (comment.anchor && !comment.deleted ? [comment.anchor] : [])));
   const pin = (choice: AnchorChoice) => {
     setAnchor(choice);
     setAnchorLabels((labels) => ({ ...labels, [choice.id]: choice.label }));
@@ -156,7 +159,7 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
         describeAnchor={(a) => {
           if (!a) return '';
           const kind = a.type.toLowerCase().replace(/_/g, ' ');
-          return anchorLabels[a.id] ?? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+          return anchorLabels[a.id] ?? loadedLabels[a.id] ?? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
         }}
       />
     </div>
