@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { DEMO_PASSWORD, type DemoAccount } from '@caregraph/identity';
 import { freePort, postGraphql, seedDemoConversation, signIn } from '@caregraph/tools';
 
-const ME = '{ me { ... on UserAccount { id role organizationId patientId practitionerId } } }';
+const ME = '{ me { ... on UserAccount { id role organizationId patientId practitionerId displayName } } }';
 
 /**
  * Issue 6, "done when": with `npm start` (node tools/dist/start.js, built by `npm test`), two
@@ -59,8 +59,9 @@ describe('npm start: the demo conversation, and two demo doctors conversing live
   }, 300_000);
 
   it("greets a newcomer with the demo's first conversation: a cross-hospital chart thread with @mentions and an unread direct message, written once", async () => {
-    const emails = [...output.matchAll(/^ +(physician@\S+\.demo) +physician$/gm)].map((match) => match[1]);
-    expect(emails).toHaveLength(2);
+    const physicians = [...output.matchAll(/^ +(physician@\S+\.demo) +physician +(.+)$/gm)].map((match) => ({ email: match[1], name: match[2] }));
+    expect(physicians).toHaveLength(2);
+    const emails = physicians.map((physician) => physician.email);
     const accountOf = async (email: string) => {
       const token = await signIn(origin, email, DEMO_PASSWORD);
       const graphql = (query: string, variables: Record<string, unknown> = {}) => postGraphql(`${origin}/graphql`, query, variables, { authorization: `Bearer ${token}` });
@@ -69,6 +70,9 @@ describe('npm start: the demo conversation, and two demo doctors conversing live
     };
     const [first, second, patient1] = await Promise.all([...emails, 'patient1@patients.demo'].map(accountOf));
     expect(first.me.organizationId).not.toBe(second.me.organizationId);
+    // each physician goes by the name of the practitioner they are, as the banner says
+    expect([first.me.displayName, second.me.displayName]).toEqual(physicians.map((physician) => physician.name));
+    expect(new Set([first.me.displayName, second.me.displayName, 'Demo Physician']).size).toBe(3);
     const patientId: string = patient1.me.patientId;
 
     // the first hospital's physician: the second's direct message about patient 1, unread, in the inbox

@@ -13,19 +13,26 @@ const BAYVIEW_PHYSICIAN = 'physician@bayview-regional-hospital.demo';
 const NORTHFIELD_PHYSICIAN = 'physician@northfield-university-hospital.demo';
 const BAYVIEW_BILLING = 'billing@bayview-regional-hospital.demo';
 
-const ME = '{ me { ... on UserAccount { patientId } } }';
+const ME = '{ me { ... on UserAccount { patientId displayName } } }';
+/** How the comment box writes a mention of `name` (CommentPanel's mentionHandle): "Ana Müller" → "@Ana.Müller". */
+const handleOf = (name: string) => `@${name.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join('.')}`;
 
 describe('web client in the browser', () => {
   let platform: RunningPlatform;
   let browser: Browser;
   let patient1: string;
   let patient2: string;
+  /** The demo physicians are named after the practitioners they are (the demo data's, e.g. "Ana Müller"). */
+  let bayviewName: string;
+  let northfieldName: string;
   const inBrowser = browserSession(() => ({ browser, platform }));
 
   beforeAll(async () => {
     [platform, browser] = await Promise.all([startPlatform({ demoPatients: 12 }), launchChromium()]);
-    const idOf = async (email: string) => (await platform.graphql<{ me: { patientId: string } }>(await platform.tokenOf(email), ME)).me.patientId;
-    [patient1, patient2] = await Promise.all([idOf('patient1@patients.demo'), idOf('patient2@patients.demo')]);
+    const meOf = async (email: string) => (await platform.graphql<{ me: { patientId: string; displayName: string } }>(await platform.tokenOf(email), ME)).me;
+    [patient1, patient2] = (await Promise.all([meOf('patient1@patients.demo'), meOf('patient2@patients.demo')])).map((me) => me.patientId);
+    [bayviewName, northfieldName] = (await Promise.all([meOf(BAYVIEW_PHYSICIAN), meOf(NORTHFIELD_PHYSICIAN)])).map((me) => me.displayName);
+    expect(new Set([bayviewName, northfieldName, 'Demo Physician']).size).toBe(3); // each their own name
   }, 300_000);
 
   afterAll(async () => {
@@ -104,33 +111,33 @@ describe('web client in the browser', () => {
     const northfield = await open(NORTHFIELD_PHYSICIAN, `/care/patients/${patient1}`);
     const panelA = bayview.page.getByRole('complementary', { name: 'Comments' });
     const panelB = northfield.page.getByRole('complementary', { name: 'Comments' });
-    await panelA.getByText('Viewing now: Demo Physician (Northfield University Hospital)').waitFor();
-    await panelB.getByText('Viewing now: Demo Physician (Bayview Regional Hospital)').waitFor();
+    await panelA.getByText(`Viewing now: ${northfieldName} (Northfield University Hospital)`).waitFor();
+    await panelB.getByText(`Viewing now: ${bayviewName} (Bayview Regional Hospital)`).waitFor();
 
     // typing in one shows in the other
     const boxA = panelA.getByRole('textbox', { name: 'New comment (use @name to mention)' });
     const boxB = panelB.getByRole('textbox', { name: 'New comment (use @name to mention)' });
     await boxB.pressSequentially('Seen at our ED on Monday: 5.4.');
-    await panelA.getByText('Demo Physician (Northfield University Hospital) is typing…').waitFor();
+    await panelA.getByText(`${northfieldName} (Northfield University Hospital) is typing…`).waitFor();
 
     // @mention from the keyboard: the list offers who may read this chart (the other hospital's physician)
-    await boxA.pressSequentially('Potassium 5.9 here, @dem');
+    await boxA.pressSequentially(`Potassium 5.9 here, @${northfieldName.split(' ')[0].toLowerCase()}`);
     const options = panelA.getByRole('listbox', { name: 'Colleagues to mention' }).getByRole('option');
     await options.first().waitFor();
-    expect(await options.allInnerTexts()).toEqual(['Demo Physician (Northfield University Hospital)']);
+    expect(await options.allInnerTexts()).toEqual([`${northfieldName} (Northfield University Hospital)`]);
     await boxA.press('ArrowDown'); // one option: stays on it
     await boxA.press('Enter');
-    expect(await boxA.inputValue()).toBe('Potassium 5.9 here, @Demo.Physician ');
+    expect(await boxA.inputValue()).toBe(`Potassium 5.9 here, ${handleOf(northfieldName)} `);
     await boxA.pressSequentially('can you repeat it?');
     await boxA.press('Tab');
     await bayview.page.keyboard.press('Enter'); // "Post comment"
 
     // it appears in the other browser without a reload, named, with the mention highlighted
-    const commentAtB = panelB.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' });
+    const commentAtB = panelB.getByRole('article', { name: `Comment by ${bayviewName} (Bayview Regional Hospital)` }).filter({ hasText: 'Potassium 5.9 here' });
     await commentAtB.waitFor();
-    expect(await commentAtB.locator('mark.mention').innerText()).toBe('@Demo.Physician');
+    expect(await commentAtB.locator('mark.mention').innerText()).toBe(handleOf(northfieldName));
     // A's box empties on A's acknowledgement, which may come after B's copy
-    await panelA.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' }).waitFor();
+    await panelA.getByRole('article', { name: `Comment by ${bayviewName} (Bayview Regional Hospital)` }).filter({ hasText: 'Potassium 5.9 here' }).waitFor();
     await bayview.page.waitForFunction((box) => (box as unknown as { value: string }).value === '', await boxA.elementHandle());
     // the mentioned physician is notified
     const northfieldToken = await platform.tokenOf(NORTHFIELD_PHYSICIAN);
@@ -142,21 +149,34 @@ describe('web client in the browser', () => {
     }
     // their inbox says who mentioned them, from which hospital, and quotes the comment
     const inbox = await open(NORTHFIELD_PHYSICIAN, '/inbox');
-    const notification = inbox.page.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: '“Potassium 5.9 here, @Demo.Physician can you repeat it?”' });
-    await notification.getByText('Demo Physician (Bayview Regional Hospital) mentioned you in a chart comment').waitFor();
+    const notification = inbox.page.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: `“Potassium 5.9 here, ${handleOf(northfieldName)} can you repeat it?”` });
+    await notification.getByText(`${bayviewName} (Bayview Regional Hospital) mentioned you in a chart comment`).waitFor();
+    // and leads to the comment itself: the chart opens with it in view, focused and marked
+    await notification.getByRole('link', { name: /^Open the comment on the chart of / }).click();
+    const linked = inbox.page.getByRole('complementary', { name: 'Comments' }).locator('.linked-comment');
+    await linked.waitFor();
+    expect(await linked.locator('xpath=ancestor::article[1]').getAttribute('aria-label')).toBe(`Comment by ${bayviewName} (Bayview Regional Hospital)`);
+    expect(await linked.locator('.comment-body').innerText()).toBe(`Potassium 5.9 here, ${handleOf(northfieldName)} can you repeat it?`);
+    await inbox.page.waitForFunction('document.activeElement?.classList.contains("linked-comment")');
+    expect(await linked.isVisible()).toBe(true);
+    // following it read it
+    const readAtOfMention = async () => (await platform.graphql<{ myNotifications: { edges: { node: { readAt: string | null; mention: { comment: { body: string } | null } | null } }[] } }>(
+      northfieldToken, '{ myNotifications(first: 50) { edges { node { readAt mention { comment { body } } } } } }',
+    )).myNotifications.edges.find(({ node }) => node.mention?.comment?.body.startsWith('Potassium 5.9 here'))?.node.readAt;
+    await eventually(readAtOfMention, 'the followed mention to be read');
     await inbox.context.close();
 
     // and the other way round
     await panelB.getByRole('button', { name: 'Post comment' }).click();
-    await panelA.getByRole('article', { name: 'Comment by Demo Physician (Northfield University Hospital)' }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' }).waitFor();
+    await panelA.getByRole('article', { name: `Comment by ${northfieldName} (Northfield University Hospital)` }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' }).waitFor();
     await panelA.getByText(/is typing…/).waitFor({ state: 'detached' });
     await bayview.page.screenshot({ path: screenshotPath('chart-live'), fullPage: true });
 
     // A edits their comment: B sees the new text, marked edited, without a reload
-    const ownAtA = panelA.getByRole('article', { name: 'Comment by Demo Physician (Bayview Regional Hospital)' }).filter({ hasText: 'Potassium 5.9 here' }).first();
+    const ownAtA = panelA.getByRole('article', { name: `Comment by ${bayviewName} (Bayview Regional Hospital)` }).filter({ hasText: 'Potassium 5.9 here' }).first();
     await ownAtA.getByRole('button', { name: 'Edit' }).first().click();
     const editBox = ownAtA.getByRole('textbox', { name: 'Edit your comment' });
-    await editBox.fill('Potassium 5.9 here (haemolysed), @Demo.Physician can you repeat it?');
+    await editBox.fill(`Potassium 5.9 here (haemolysed), ${handleOf(northfieldName)} can you repeat it?`);
     await ownAtA.getByRole('button', { name: 'Save' }).click();
     await panelB.getByRole('article').filter({ hasText: 'Potassium 5.9 here (haemolysed)' }).getByText('(edited)').first().waitFor();
 
@@ -328,7 +348,7 @@ describe('web client in the browser', () => {
     await thread.getByText(`About Noor Inbox${suffix}`).waitFor();
     await b.page.screenshot({ path: screenshotPath('inbox'), fullPage: true });
     await thread.getByRole('link', { name: 'Potassium follow-up' }).click();
-    await b.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: 'Message from Demo Physician (Bayview Regional Hospital)' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
+    await b.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: `Message from ${bayviewName} (Bayview Regional Hospital)` }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
     await navB.getByRole('link', { name: 'Inbox', exact: true }).waitFor(); // opened: read, the count drops
     const { messageThreads } = await platform.graphql<{ messageThreads: { unreadCount: number } }>(await platform.tokenOf(doctorB.email), '{ messageThreads(first: 1) { unreadCount } }');
     expect(messageThreads.unreadCount).toBe(0);
@@ -431,7 +451,7 @@ describe('web client in the browser', () => {
     const start = events.getByRole('row').filter({ hasText: patientId }).filter({ hasText: 'Break glass' });
     await start.waitFor();
     const cells = await start.getByRole('cell').allInnerTexts();
-    expect(cells[1]).toMatch(/^Demo Physician\nPhysician/); // named by the log itself (actorName)
+    expect(cells[1]).toMatch(new RegExp(`^${northfieldName}\nPhysician`)); // named by the log itself (actorName)
     expect(cells[2]).toBe('Northfield University Hospital');
     expect(cells[6]).toBe('Success');
     expect(cells[7]).toBe('break-glass');

@@ -30,7 +30,7 @@ function demoLines(urls: LauncherUrls): string[] {
   const query = '{ patients(first: 3) { totalCount edges { node { id birthDate names { family given } } } } }';
   return [
     `Demo accounts (password ${first?.password ?? ''}):`,
-    ...urls.demo.accounts.map((account) => `  ${account.email.padEnd(48)} ${account.role}`),
+    ...urls.demo.accounts.map((account) => `  ${account.email.padEnd(48)} ${account.role.padEnd(11)} ${account.displayName}`),
     `  partner app: client_id ${urls.demo.client.clientId}, secret ${urls.demo.client.clientSecret}`,
     '  patient1 has consented to sharing their record with the second hospital; patient2 has not.',
     '',

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client';
 import { useState, type FormEvent } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { CommentPanel, type AnchorChoice } from '../comments/CommentPanel';
 import { useAnchorLabels } from '../comments/anchor-labels';
 import { useLiveCommentFeed } from '../comments/live-feed';
@@ -131,6 +131,8 @@ function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; 
 
 function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void }) {
   const feed = useLiveCommentFeed(patient.id);
+  // `?comment=<id>`: a link to one comment (a mention notification's), brought into view in the panel
+  const [params] = useSearchParams();
   const [anchor, setAnchor] = useState<AnchorChoice | null>(null);
   const [anchorLabels, setAnchorLabels] = useState<Record<string, string>>({});
   // pinned before this visit, or by a colleague: named once their records are read
@@ -156,6 +158,7 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
         feed={feed}
         anchor={anchor}
         onClearAnchor={() => setAnchor(null)}
+        focusCommentId={params.get('comment') ?? undefined}
         describeAnchor={(a) => {
           if (!a) return '';
           const kind = a.type.toLowerCase().replace(/_/g, ' ');

@@ -22,7 +22,8 @@ const colleagues: MentionOption[] = [
 type Edit = { id: string; body: string; mentions?: readonly string[] };
 
 /** The panel's data source, in memory: what the live feed provides (`earlier`: pages of older comments, oldest page first). */
-function Harness({ initial = existing, anchor = null, overrides = {}, added = [] as NewComment[], edits = [] as Edit[], failWith, earlier = [] }: {
+function Harness({ initial = existing, anchor = null, overrides = {}, added = [] as NewComment[], edits = [] as Edit[], failWith, earlier = [], focusCommentId }: {
+  focusCommentId?: string;
   initial?: CommentView[];
   anchor?: AnchorChoice | null;
   overrides?: Partial<CommentFeed>;
@@ -67,7 +68,7 @@ function Harness({ initial = existing, anchor = null, overrides = {}, added = []
     reload: () => undefined,
     ...overrides,
   };
-  return <CommentPanel feed={feed} anchor={pinned} onClearAnchor={() => setPinned(null)} describeAnchor={(a) => (a?.id === 'obs-1' ? 'Blood pressure of Jun 1, 2024' : 'a record')} />;
+  return <CommentPanel feed={feed} anchor={pinned} onClearAnchor={() => setPinned(null)} focusCommentId={focusCommentId} describeAnchor={(a) => (a?.id === 'obs-1' ? 'Blood pressure of Jun 1, 2024' : 'a record')} />;
 }
 
 const threads = () => within(screen.getByRole('list', { name: 'Comment threads' }));
@@ -81,6 +82,35 @@ describe('CommentPanel', () => {
     expect(replies.textContent).toContain('Agreed, will adjust the dose.');
     expect(within(roots[0]).getByText('@Dr.Okafor').tagName).toBe('MARK');
     expect(within(roots[1]).getByText('On Blood pressure of Jun 1, 2024')).toBeTruthy();
+  });
+
+  it('brings the comment a link pointed to into focus, a reply too', async () => {
+    await act(async () => {
+      render(<Harness focusCommentId="c2" />);
+    });
+    const reply = screen.getByRole('group', { name: 'Reply by Omar Okafor' });
+    expect(document.activeElement).toBe(reply);
+    expect(reply.className).toBe('linked-comment');
+    expect(document.querySelectorAll('.linked-comment')).toHaveLength(1); // only the one linked to, not its thread
+  });
+
+  it('reads earlier pages until it finds the comment a link pointed to', async () => {
+    const older = (id: string, minute: number): CommentView => ({ id, body: `Older ${id}`, createdAt: at(minute), authorName: 'Ana Lopez', parentId: null, anchor: null });
+    await act(async () => {
+      render(<Harness earlier={[[older('o1', 0)], [older('o2', 0)], [older('o3', 0)]]} focusCommentId="o2" />);
+    });
+    const linked = await screen.findByText('Older o2');
+    expect(document.activeElement).toBe(linked.closest('.linked-comment'));
+    expect(screen.queryByText('Older o1')).toBeNull(); // no page further back than needed
+    expect(screen.queryByText('Finding the comment you followed…')).toBeNull();
+  });
+
+  it('says so when the comment a link pointed to is no longer on the chart', async () => {
+    await act(async () => {
+      render(<Harness earlier={[[{ ...existing[0], id: 'o1' }]]} focusCommentId="gone" />);
+    });
+    expect((await screen.findByRole('status')).textContent).toBe('The comment you followed is no longer on this chart.');
+    expect(threads().getAllByRole('article')).toHaveLength(3); // every earlier page read first
   });
 
   it('posts a comment and shows it', async () => {

@@ -14,6 +14,8 @@ const MAX_MENTIONS = 20;
 const TYPING_IDLE_MS = 3000;
 const MENTION_DEBOUNCE_MS = 150;
 const MENTION_OPTIONS = 8;
+/** How many pages of earlier comments the panel reads, at most, looking for a comment a link pointed to. */
+const FOCUS_SEARCH_PAGES = 20;
 /** `@` at the start or after a space, then the name typed so far, right before the caret. */
 const MENTION_QUERY = /(^|\s)@([\p{L}\p{N}._'-]{1,40})$/u;
 
@@ -364,25 +366,79 @@ function CommentContent({ comment, feed }: { comment: CommentView; feed: Comment
   );
 }
 
-function CommentItem({ comment, replies, feed, describeAnchor }: {
+/** The DOM id of a comment's element: what a link to one comment (`?comment=<id>`) brings into view. */
+const commentElementId = (id: string) => `comment-${id}`;
+
+/**
+ * The comment a link pointed to (a mention notification's "Open the comment"): once the panel has
+ * it, scrolled into view and focused; until then earlier pages are read, FOCUS_SEARCH_PAGES at
+ * most. `missing`: the chart no longer shows it to this reader (a deleted comment stays in its
+ * thread as "Comment deleted", so that is a comment out of reach, not one deleted).
+ */
+function useFocusedComment(feed: CommentFeed, commentId: string | undefined): 'none' | 'searching' | 'shown' | 'missing' {
+  const [state, setState] = useState<'none' | 'searching' | 'shown' | 'missing'>(commentId ? 'searching' : 'none');
+  const pagesRead = useRef(0);
+  // state, not a ref: the end of a page's load must run the search again
+  const [reading, setReading] = useState(false);
+  const loaded = Boolean(commentId && feed.comments.some((comment) => comment.id === commentId));
+  const { status, hasEarlier, loadEarlier } = feed;
+  useEffect(() => {
+    if (!commentId || state !== 'searching' || status !== 'ready' || reading) return;
+    if (loaded) {
+      const element = document.getElementById(commentElementId(commentId));
+      element?.scrollIntoView?.({ block: 'center' });
+      element?.focus({ preventScroll: true });
+      setState('shown');
+    } else if (hasEarlier && pagesRead.current < FOCUS_SEARCH_PAGES) {
+      pagesRead.current += 1;
+      setReading(true);
+      loadEarlier().then(
+        () => setReading(false),
+        () => {
+          setReading(false);
+          setState('missing');
+        },
+      );
+    } else {
+      setState('missing');
+    }
+  }, [commentId, state, status, reading, loaded, hasEarlier, loadEarlier]);
+  return state;
+}
+
+/** What makes a comment the target of a link: its element id, focusable, and marked while it is the one linked to. */
+const focusTarget = (comment: CommentView, focusedId: string | undefined) => ({
+  id: commentElementId(comment.id),
+  tabIndex: -1,
+  className: comment.id === focusedId ? 'linked-comment' : undefined,
+});
+
+function CommentItem({ comment, replies, feed, describeAnchor, focusedId }: {
   comment: CommentView;
   replies: CommentView[];
   feed: CommentFeed;
   describeAnchor(anchor: CommentView['anchor']): string;
+  /** The comment a link pointed to, highlighted where it is (this one or a reply). */
+  focusedId?: string;
 }) {
   const [replying, setReplying] = useState(false);
   return (
     <li className="comment">
       <article aria-label={comment.deleted ? 'Deleted comment' : `Comment by ${comment.authorName ?? 'a clinician'}`}>
-        {comment.deleted ? null : <CommentHeader comment={comment} />}
-        {comment.anchor && !comment.deleted ? <p className="comment-anchor">On {describeAnchor(comment.anchor)}</p> : null}
-        <CommentContent comment={comment} feed={feed} />
+        {/* the comment itself, without its replies: what a link to it marks */}
+        <div {...focusTarget(comment, focusedId)}>
+          {comment.deleted ? null : <CommentHeader comment={comment} />}
+          {comment.anchor && !comment.deleted ? <p className="comment-anchor">On {describeAnchor(comment.anchor)}</p> : null}
+          <CommentContent comment={comment} feed={feed} />
+        </div>
         {replies.length ? (
           <ul className="replies" aria-label="Replies">
             {replies.map((reply) => (
               <li key={reply.id} className="comment reply">
-                {reply.deleted ? null : <CommentHeader comment={reply} />}
-                <CommentContent comment={reply} feed={feed} />
+                <div role="group" aria-label={reply.deleted ? 'Deleted reply' : `Reply by ${reply.authorName ?? 'a clinician'}`} {...focusTarget(reply, focusedId)}>
+                  {reply.deleted ? null : <CommentHeader comment={reply} />}
+                  <CommentContent comment={reply} feed={feed} />
+                </div>
               </li>
             ))}
           </ul>
@@ -458,12 +514,15 @@ function Presence({ feed }: { feed: CommentFeed }) {
  * (start one from the record's "Comment" button), @mentions with autocomplete, who else is viewing
  * the chart and who is typing (announced politely to screen readers).
  */
-export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a) => (a ? a.type.toLowerCase().replace(/_/g, ' ') : '') }: {
+export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a) => (a ? a.type.toLowerCase().replace(/_/g, ' ') : ''), focusCommentId }: {
   feed: CommentFeed;
   anchor?: AnchorChoice | null;
   onClearAnchor?(): void;
   describeAnchor?(anchor: CommentView['anchor']): string;
+  /** A comment to bring into view and focus once loaded (a link's `?comment=<id>`). */
+  focusCommentId?: string;
 }) {
+  const focus = useFocusedComment(feed, focusCommentId);
   const roots = feed.comments.filter((comment) => !comment.parentId || !feed.comments.some((c) => c.id === comment.parentId));
   const repliesOf = (id: string) => feed.comments.filter((comment) => comment.parentId === id);
   if (feed.status === 'removed') {
@@ -507,10 +566,12 @@ export function CommentPanel({ feed, anchor, onClearAnchor, describeAnchor = (a)
       {feed.status === 'loading' ? <Loading what="comments" /> : null}
       {feed.status === 'error' ? <ErrorState error={feed.error} retry={feed.reload} what="comments" /> : null}
       {feed.status === 'ready' && !roots.length ? <p className="state state-empty">No comments on this chart yet.</p> : null}
+      {focus === 'searching' && feed.status === 'ready' ? <p className="state">Finding the comment you followed…</p> : null}
+      {focus === 'missing' ? <p className="state state-empty" role="status">The comment you followed is no longer on this chart.</p> : null}
       {feed.status === 'ready' ? <EarlierComments feed={feed} /> : null}
       <ol className="comments" aria-label="Comment threads">
         {roots.map((comment) => (
-          <CommentItem key={comment.id} comment={comment} replies={repliesOf(comment.id)} feed={feed} describeAnchor={describeAnchor} />
+          <CommentItem key={comment.id} comment={comment} replies={repliesOf(comment.id)} feed={feed} describeAnchor={describeAnchor} focusedId={focusCommentId} />
         ))}
       </ol>
     </aside>

@@ -59,6 +59,9 @@ export function NotificationsSection() {
       setError(describeProblem(failure as Error).message);
     }
   };
+  const followed = (node: NotificationNode) => {
+    if (!node.readAt) void markRead({ variables: { input: { ids: [node.id] } } }).catch(() => undefined); // still unread: shown as such on return
+  };
   const loadMore = (after: string) =>
     result.fetchMore({ variables: { after }, updateQuery: (previous, { fetchMoreResult }) => ({ myNotifications: appendPage(previous.myNotifications, fetchMoreResult.myNotifications) }) });
   const unread = result.data?.myNotifications.unreadCount ?? 0;
@@ -85,7 +88,16 @@ export function NotificationsSection() {
                       {node.mention?.comment ? <p className="preview">“{excerpt(node.mention.comment.body)}”</p> : null}
                       {node.patient ? (
                         <p className="meta">
-                          <Link to={`/care/patients/${node.patient.id}`}>Chart of {aboutPatient(node.patient)}</Link>
+                          {/* following a notification reads it */}
+                          {node.mention?.comment ? (
+                            <Link to={`/care/patients/${node.patient.id}?comment=${encodeURIComponent(node.mention.comment.id)}`} onClick={() => followed(node)}>
+                              Open the comment on the chart of {aboutPatient(node.patient)}
+                            </Link>
+                          ) : (
+                            <Link to={`/care/patients/${node.patient.id}`} onClick={() => followed(node)}>
+                              Chart of {aboutPatient(node.patient)}
+                            </Link>
+                          )}
                         </p>
                       ) : null}
                       <p className="meta">

@@ -15,7 +15,7 @@ export interface PatientView {
   names: readonly NameParts[];
 }
 
-/** "Demo Physician (Physician, Northfield University Hospital)": who someone is and where they work. */
+/** "Ivy Kowalski (Physician, Northfield University Hospital)": who someone is and where they work. */
 export function describePerson(person: { displayName: string | null; role?: string | null; organization?: { name: string } | null }): string {
   const details = [person.role ? humanize(person.role) : null, person.organization?.name].filter(Boolean).join(', ');
   return `${person.displayName ?? 'A clinician'}${details ? ` (${details})` : ''}`;
@@ -41,7 +41,7 @@ export interface Reader {
 
 /**
  * A clinician's name as the reader sees it: with their organization when it is another one,
- * "Demo Physician (Northfield University Hospital)", since threads and charts cross hospitals.
+ * "Ivy Kowalski (Northfield University Hospital)", since threads and charts cross hospitals.
  */
 export function nameAcrossOrganizations(name: string | null, organization: { id?: string; name: string } | null | undefined, reader: Reader): string {
   const shown = name ?? 'A clinician';

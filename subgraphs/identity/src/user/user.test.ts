@@ -227,15 +227,23 @@ describe('identity: account administration through GraphQL', () => {
         { id: '55555555-5555-4555-8555-555555555555', type: 'hospital' },
       ],
       patientIds: [PATIENT, '66666666-6666-4666-8666-666666666666', '77777777-7777-4777-8777-777777777777'],
+      practitioners: { [ORG_A]: { id: '88888888-8888-4888-8888-888888888888', name: 'Ana Müller' } },
     };
     const first = await seedDemoAccounts(em(), input);
+    // a physician is the practitioner they were given, by name; without one, and every other role, named by the role
+    const named = (email: string) => first.accounts.find((a) => a.email === email);
+    expect(named('physician@saint-eloi-general.demo')).toMatchObject({ displayName: 'Ana Müller', practitionerId: '88888888-8888-4888-8888-888888888888' });
+    expect(named('physician@hospital-2.demo')).toMatchObject({ displayName: 'Demo Physician', practitionerId: null });
+    expect(named('nurse@saint-eloi-general.demo')?.displayName).toBe('Demo Nurse');
+    expect((await em().findOneOrFail(UserAccount, { email: 'physician@saint-eloi-general.demo' })).displayName).toBe('Ana Müller');
     expect(first.accounts).toHaveLength(12);
     expect(first.accounts.map((a) => a.email)).toEqual(expect.arrayContaining([
       'physician@saint-eloi-general.demo', 'org-admin@saint-eloi-general.demo', 'compliance@hospital-2.demo', 'patient2@patients.demo',
     ]));
     expect(first.accounts.filter((a) => a.organizationId === ORG_B)).toHaveLength(5);
     expect(first.client).toMatchObject({ clientId: 'demo-partner-app', scopes: ['system/Claim.read', 'patient/*.read'] });
-    const second = await seedDemoAccounts(em(), input);
+    // again, with other names: nothing changes, and the names reported are the stored ones
+    const second = await seedDemoAccounts(em(), { ...input, practitioners: { [ORG_A]: { id: '88888888-8888-4888-8888-888888888888', name: 'Someone Else' } } });
     expect(second.accounts).toEqual(first.accounts);
     expect(await em().count(UserAccount, { email: { $like: '%.demo' } })).toBe(12);
 
