@@ -8,6 +8,8 @@ import { graphql as call, graphqlOk as callOk } from './support/services';
 
 /** A patient seen at several organizations, with encounters and claims. */
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/synthea/Tonia_Quitzon_30e6c1c1-df11-44d8-9a20-63876fabc494.json');
+/** A patient of none of the first one's organizations: a record outside the first one's chart. */
+const OTHER_FIXTURE = path.resolve(__dirname, '../../shared/fixtures/synthea/Lemuel_Hodkiewicz_ece76cc5-d728-4ddd-a85d-a47de7d1649a.json');
 
 const PATIENT_ACROSS_THE_GRAPH = `query ($id: ID!) {
   patient(id: $id) {
@@ -23,8 +25,10 @@ const PATIENT_ACROSS_THE_GRAPH = `query ($id: ID!) {
 describe('the federated graph through the gateway', () => {
   const logger = createLogger('federation-test', 'silent');
   let platform: TestPlatform;
-  const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { entry: { resource: { resourceType: string; id: string; serviceProvider?: { reference: string } } }[] };
-  const resources = (type: string) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
+  type Bundle = { entry: { resource: { resourceType: string; id: string; serviceProvider?: { reference: string }; code?: { coding: { code: string }[] } } }[] };
+  const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Bundle;
+  const resources = (type: string, of = bundle) => of.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
+  const otherBundle = JSON.parse(readFileSync(OTHER_FIXTURE, 'utf8')) as Bundle;
   const patientId = resourceId('Patient', resources('Patient')[0].id);
   const providers = new Set(resources('Encounter').map((e) => resourceId('Organization', e.serviceProvider!.reference.replace('urn:uuid:', ''))));
   // the patient reads their whole record; a physician of one of their providers comments on it
@@ -39,6 +43,7 @@ describe('the federated graph through the gateway', () => {
     platform = await startTestPlatform('federation', async (databaseUrl) => {
       const importer = await createImporter({ databaseUrl, logger });
       await importer.importFile(FIXTURE);
+      await importer.importFile(OTHER_FIXTURE);
       await importer.close();
     });
   });
@@ -73,6 +78,26 @@ describe('the federated graph through the gateway', () => {
     expect(unknown).toBeNull();
   });
 
+  it("names the record a comment is pinned to from the subgraph that owns it, and nothing of a record outside the comment's chart", async () => {
+    const [own] = resources('Observation');
+    const [outside] = resources('Observation', otherBundle);
+    expect(resources('Encounter', otherBundle).every((e) => !providers.has(resourceId('Organization', e.serviceProvider!.reference.replace('urn:uuid:', ''))))).toBe(true);
+    const pins = { own: resourceId('Observation', own.id), outside: resourceId('Observation', outside.id), unknown: '00000000-0000-4000-8000-0000000000ab' };
+    for (const [name, id] of Object.entries(pins)) {
+      await graphqlOk(`mutation ($input: AddChartCommentInput!) { addChartComment(input: $input) { id } }`, {
+        input: { patientId, body: `Pinned: ${name}`, anchor: { type: 'OBSERVATION', id } },
+      }, physician);
+    }
+    const { patient: chart } = await graphqlOk(`query ($id: ID!) { patient(id: $id) { chartComments(first: 10) { edges { node { body
+      anchor { type id record { __typename ... on Observation { id code { code } chartComments(first: 5) { totalCount } } } } } } } } }`, { id: patientId }, physician);
+    const recordOf = (name: string) => chart.chartComments.edges.find((e: any) => e.node.body === `Pinned: ${name}`).node.anchor;
+    // the observation on this chart, read from clinical, which leads back to its comments
+    expect(recordOf('own')).toEqual({ type: 'OBSERVATION', id: pins.own, record: { __typename: 'Observation', id: pins.own, code: { code: own.code!.coding[0].code }, chartComments: { totalCount: 1 } } });
+    // another patient's observation pinned here (an anchor is any id) is not read through the comment, nor is an unknown one
+    expect(recordOf('outside')).toEqual({ type: 'OBSERVATION', id: pins.outside, record: null });
+    expect(recordOf('unknown')).toEqual({ type: 'OBSERVATION', id: pins.unknown, record: null });
+  });
+
   it('returns partial data with an error entry when one subgraph is down', async () => {
     await platform.subgraphs.clinical.close(); // stays down: this test runs last
     const response = await graphql(PATIENT_ACROSS_THE_GRAPH, { id: patientId });
@@ -83,7 +108,7 @@ describe('the federated graph through the gateway', () => {
     expect(response.data.patient.names[0].family).toBeTruthy();
     expect(response.data.patient.registrations.length).toBeGreaterThan(1);
     expect(response.data.patient.claims.totalCount).toBe(resources('Claim').length);
-    expect(response.data.patient.chartComments.edges).toHaveLength(1);
+    expect(response.data.patient.chartComments.edges).toHaveLength(4); // the tests' above
     // no internal address leaks to the client
     expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });

@@ -169,6 +169,16 @@ describe('gateway protections', () => {
       await expectRejected(nested(9), /depth limit of 10 exceeded, found 11/);
     });
 
+    it('counts the depth of fields, not of the fragments around them', async () => {
+      // each level of contacts inside an inline fragment, or the whole nesting in a named fragment: as deep as the fields
+      const inline = (levels: number) => `{ patient(id: "p1") { id ${'contacts { ... on Patient { '.repeat(levels)}id ${'} } '.repeat(levels)}} }`;
+      const named = (levels: number) => `{ patient(id: "p1") { ...Deep } } fragment Deep on Patient { id ${'contacts { '.repeat(levels)}id ${'} '.repeat(levels)}}`;
+      await expectAnswered(inline(8));
+      await expectAnswered(named(8));
+      await expectRejected(inline(9), /depth limit of 10 exceeded, found 11/);
+      await expectRejected(named(9), /depth limit of 10 exceeded, found 11/);
+    });
+
     it('limits cost, counting literal page sizes', async () => {
       // one page of 100 (cost ~700), or two nested pages of 10 (~850)
       await expectAnswered(nested(1, 100));

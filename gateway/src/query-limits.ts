@@ -13,7 +13,10 @@ import type { ValidationRule } from 'graphql';
  * cost about 12,600; introspection is about 160 tokens and is exempt from depth and cost.
  */
 export interface QueryLimits {
-  /** Deepest selection nesting (root field = 1). Default 10. */
+  /**
+   * Deepest field nesting (root field = 1): the nesting the response has. Fragments and inline
+   * fragments add no level (a union's `... on Observation` is not deeper data). Default 10.
+   */
   maxDepth: number;
   /**
    * graphql-armor's cost: objects 2, scalars 1, each nesting level x1.5, and a selection with a
@@ -51,7 +54,7 @@ export interface QueryProtection {
  */
 export function queryProtection(limits: QueryLimits, options: { blockFieldSuggestions: boolean }): QueryProtection {
   const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true },
     costLimit: { maxCost: limits.maxCost },
     maxAliases: { n: limits.maxAliases },
     maxDirectives: { n: limits.maxDirectives },

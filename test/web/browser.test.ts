@@ -52,6 +52,10 @@ describe('web client in the browser', () => {
   it('opens a chart the doctor may see, with trends naming each source organization, and pins a comment to a result', inBrowser(async (open) => {
     const { page } = await open(BAYVIEW_PHYSICIAN, '/care');
     await page.getByRole('heading', { name: /^Worklist/ }).waitFor();
+    const operations: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/graphql')) operations.push((request.postDataJSON() as { operationName?: string } | null)?.operationName ?? '');
+    });
     const patientId = page.getByRole('textbox', { name: 'Patient ID' });
     await patientId.fill(patient1);
     await patientId.press('Enter'); // keyboard only
@@ -82,6 +86,9 @@ describe('web client in the browser', () => {
     const panel = page.getByRole('complementary', { name: 'Comments' });
     const pinnedEarlier = panel.getByRole('article').filter({ hasText: 'Latest blood pressure here' }).locator('.comment-anchor').first();
     await pinnedEarlier.getByText(/^On Blood pressure of [A-Z][a-z]{2} \d{1,2}, \d{4}$/).waitFor();
+    // named by the comments' own page (each anchor's record comes with it), not by a request per record
+    expect(operations).toContain('ChartComments');
+    expect(operations).not.toContain('CommentAnchorRecord');
 
     // a comment started from a result is pinned to it
     const values = page.getByRole('figure', { name: 'Blood pressure' }).getByRole('group');
@@ -166,9 +173,17 @@ describe('web client in the browser', () => {
     await eventually(readAtOfMention, 'the followed mention to be read');
     await inbox.context.close();
 
-    // and the other way round
+    // and the other way round, pinned to a reading: A's panel names the record of a comment that came over the socket
+    const valuesB = northfield.page.getByRole('figure', { name: 'Blood pressure' }).getByRole('group');
+    await valuesB.getByText(/^Values/).click();
+    const pinB = valuesB.getByRole('button', { name: /^Comment on Blood pressure of/ }).first();
+    const pinnedTo = (await pinB.getAttribute('aria-label'))!.replace(/^Comment on /, '');
+    await pinB.click();
+    expect(await panelB.getByRole('textbox', { name: 'Comment on this record' }).inputValue()).toBe('Seen at our ED on Monday: 5.4.');
     await panelB.getByRole('button', { name: 'Post comment' }).click();
-    await panelA.getByRole('article', { name: `Comment by ${northfieldName} (Northfield University Hospital)` }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' }).waitFor();
+    const fromB = panelA.getByRole('article', { name: `Comment by ${northfieldName} (Northfield University Hospital)` }).filter({ hasText: 'Seen at our ED on Monday: 5.4.' });
+    await fromB.waitFor();
+    await fromB.locator('.comment-anchor').getByText(`On ${pinnedTo}`, { exact: true }).waitFor();
     await panelA.getByText(/is typing…/).waitFor({ state: 'detached' });
     await bayview.page.screenshot({ path: screenshotPath('chart-live'), fullPage: true });
 

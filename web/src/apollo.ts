@@ -2,6 +2,7 @@ import { ApolloClient, from, HttpLink, InMemoryCache, type Operation } from '@ap
 import { RetryLink } from '@apollo/client/link/retry';
 import { getMainDefinition } from '@apollo/client/utilities';
 import type { Session } from './auth/session';
+import { POSSIBLE_TYPES } from './possible-types';
 
 /**
  * Reads whose request failed outright (the gateway unreachable, or answering 5xx while it restarts
@@ -45,7 +46,7 @@ export function createApolloClient(session: Session): ApolloClient<unknown> {
   return new ApolloClient({
     link: from([retryFailedReads, new HttpLink({ uri: '/graphql', fetch: authenticatedFetch })]),
     cache: new InMemoryCache({
-      possibleTypes: { Caller: ['UserAccount', 'ApiClient'] },
+      possibleTypes: POSSIBLE_TYPES,
       // value objects without ids (codes, amounts, names): the newest answer replaces the cached one
       typePolicies: Object.fromEntries(['Coding', 'Quantity', 'Money', 'HumanName', 'PatientBalance'].map((type) => [type, { merge: true }])),
     }),

@@ -1,6 +1,6 @@
 import type { Logger, SubgraphDefinition } from '@caregraph/platform';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { anchoredCommentsResolvers, anchoredRecordReferences, anchoredRecordTypes } from './comment/anchored-comments.resolver';
+import { ChartCommentAnchorResolver, anchoredCommentsResolvers, anchoredRecordReferences, anchoredRecordTypes } from './comment/anchored-comments.resolver';
 import { ChartComment, ChartCommentVersion } from './comment/comment.entity';
 import { chartCommentReference } from './comment/comment.reference';
 import { ChartCommentResolver, ChartCommentVersionResolver, PatientChartCommentsResolver } from './comment/comment.resolver';
@@ -56,7 +56,7 @@ export function createMessagingSubgraph(options: MessagingOptions = {}): Messagi
   return {
     name: 'messaging',
     database: { schema: 'messaging', entities: [ChartComment, ChartCommentVersion, ...messagesFeature.entities], migrations },
-    resolvers: [ChartCommentResolver, ChartCommentVersionResolver, PatientChartCommentsResolver, ...anchoredCommentsResolvers, ...messagesFeature.resolvers],
+    resolvers: [ChartCommentResolver, ChartCommentVersionResolver, PatientChartCommentsResolver, ChartCommentAnchorResolver, ...anchoredCommentsResolvers, ...messagesFeature.resolvers],
     referenceResolvers: { ...chartCommentReference, ...patientReference, ...anchoredRecordReferences },
     orphanedTypes: anchoredRecordTypes,
     createContext: (base) => createMessagingContext(base, hub),

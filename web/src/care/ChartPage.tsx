@@ -135,8 +135,8 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
   const [params] = useSearchParams();
   const [anchor, setAnchor] = useState<AnchorChoice | null>(null);
   const [anchorLabels, setAnchorLabels] = useState<Record<string, string>>({});
-  // pinned before this visit, or by a colleague: named once their records are read
-  const loadedLabels = useAnchorLabels(feed.comments.flatMap((comment) => (comment.anchor && !comment.deleted ? [comment.anchor] : [])));
+  // pinned by a colleague during this visit (over the socket, without the record's words): named once their records are read
+  const loadedLabels = useAnchorLabels(feed.comments.flatMap((comment) => (comment.anchor && !comment.anchor.label && !comment.deleted ? [{ id: comment.id, anchor: comment.anchor }] : [])));
   const pin = (choice: AnchorChoice) => {
     setAnchor(choice);
     setAnchorLabels((labels) => ({ ...labels, [choice.id]: choice.label }));
@@ -162,7 +162,7 @@ function OpenChart({ patient, reload }: { patient: ChartPatient; reload(): void 
         describeAnchor={(a) => {
           if (!a) return '';
           const kind = a.type.toLowerCase().replace(/_/g, ' ');
-          return anchorLabels[a.id] ?? loadedLabels[a.id] ?? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+          return a.label ?? anchorLabels[a.id] ?? loadedLabels[a.id] ?? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
         }}
       />
     </div>

@@ -1,5 +1,6 @@
 import { graphql } from '../gql';
 import type { ChartCommentFieldsFragment, ChartCommentsQuery, MentionCandidatesQuery } from '../gql/graphql';
+import { anchorRecordLabel } from './anchor-labels';
 import type { MentionOption } from './feed';
 import type { CommentPage, LiveComment } from './live-comments';
 
@@ -35,6 +36,9 @@ export const CHART_COMMENTS = graphql(`
     anchor {
       type
       id
+      record {
+        ...AnchorRecordFields
+      }
     }
     parent {
       id
@@ -86,7 +90,7 @@ export function toLiveComment(node: ChartCommentFieldsFragment): LiveComment {
   return {
     id: node.id,
     parentId: node.parent?.id ?? node.deletedParent?.id ?? null,
-    anchor: node.anchor ? { type: node.anchor.type, id: node.anchor.id } : null,
+    anchor: node.anchor ? { type: node.anchor.type, id: node.anchor.id, label: anchorRecordLabel(node.anchor.record) } : null,
     body: node.body,
     mentions: node.mentions.map((mention) => mention.id),
     version: node.version,

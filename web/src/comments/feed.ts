@@ -11,6 +11,8 @@ export const REMOVED_NOTICE = 'You can no longer see this chart: the patient’s
 export interface CommentAnchor {
   type: ChartAnchorType;
   id: string;
+  /** The record in words ("Blood pressure of Sep 19, 2024"), when it came with the comment (GraphQL loads, not socket events). */
+  label?: string | null;
 }
 
 export interface CommentView {

@@ -438,7 +438,9 @@ export class LiveComments {
     if (known && (known.deletedAt || (!comment.deletedAt && comment.version <= known.version))) return;
     if (!comment.deletedAt) this.seenAlive.add(comment.id);
     const displayName = comment.author?.displayName ?? known?.author?.displayName;
-    this.comments.set(comment.id, comment.author ? { ...comment, author: { ...comment.author, displayName } } : comment);
+    // socket events carry the anchor without its record's words: keep those of the first load
+    const anchor = comment.anchor && !comment.anchor.label && known?.anchor?.id === comment.anchor.id ? known.anchor : comment.anchor;
+    this.comments.set(comment.id, { ...comment, anchor, ...(comment.author ? { author: { ...comment.author, displayName } } : {}) });
   }
 
   private setViewers(viewers: LiveViewer[]): void {
