@@ -18,6 +18,16 @@ const audienceByUrl = new Map<string, string>();
 let accessPolicyUrl: string | undefined;
 
 /**
+ * What this file's test subgraphs logged at error level (the newest lines): a response masked to
+ * "Internal server error" names an `errorId`, and graphqlOk's failure shows the line logged with it,
+ * so an error seen once in CI says what it was. (LOG_LEVEL set: they log to stdout instead.)
+ */
+const errorLines: string[] = [];
+const ERROR_LINES_KEPT = 200;
+const errorLog = { write: (line: string) => void (errorLines.push(line) > ERROR_LINES_KEPT && errorLines.shift()) };
+const testLogger = (service: string): Logger => (process.env.LOG_LEVEL ? createLogger(service, process.env.LOG_LEVEL) : createLogger(service, 'error', errorLog));
+
+/**
  * Starts a subgraph in this process on a free port against the given database. Subgraphs other
  * than patients ask the access policy of the patients subgraph started before them in the same
  * file (or `options.accessPolicyUrl`).
@@ -33,7 +43,7 @@ export async function startTestSubgraph<C extends RequestContext>(
     port: 0,
     databaseUrl,
     poolMax: 4,
-    logger: options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? testLogger(definition.name),
     accessPolicyUrl: definition.accessPolicy ? undefined : (options.accessPolicyUrl ?? accessPolicyUrl),
     executor: options.executor,
   });
@@ -79,6 +89,10 @@ export async function graphql<T = any>(url: string, query: string, variables: Re
 /** The data of a response that must have no errors (the errors are shown when it does). */
 export async function graphqlOk<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, options: CallOptions | Record<string, string> = {}): Promise<T> {
   const response = await graphql<T>(url, query, variables, options);
-  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  if (response.errors?.length) {
+    const ids = response.errors.map((error) => (error.extensions as { errorId?: string } | undefined)?.errorId).filter((id): id is string => Boolean(id));
+    const logged = errorLines.filter((line) => ids.some((id) => line.includes(id)));
+    throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}${logged.length ? `\nlogged by the test subgraphs:\n${logged.join('')}` : ''}`);
+  }
   return response.data as T;
 }
