@@ -66,7 +66,7 @@ describe('npm start: the demo conversation, and two demo doctors conversing live
       const token = await signIn(origin, email, DEMO_PASSWORD);
       const graphql = (query: string, variables: Record<string, unknown> = {}) => postGraphql(`${origin}/graphql`, query, variables, { authorization: `Bearer ${token}` });
       const { me } = await graphql(ME);
-      return { graphql, me, account: { email, password: DEMO_PASSWORD, role: me.role.toLowerCase(), organizationId: me.organizationId, patientId: me.patientId, practitionerId: me.practitionerId } as DemoAccount };
+      return { graphql, me, account: { email, password: DEMO_PASSWORD, role: me.role.toLowerCase(), organizationId: me.organizationId, patientId: me.patientId, practitionerId: me.practitionerId, displayName: me.displayName } as DemoAccount };
     };
     const [first, second, patient1] = await Promise.all([...emails, 'patient1@patients.demo'].map(accountOf));
     expect(first.me.organizationId).not.toBe(second.me.organizationId);
@@ -95,6 +95,10 @@ describe('npm start: the demo conversation, and two demo doctors conversing live
     const pressure = patient.latestVitals.find((vital: { code: { code: string } }) => vital.code.code === '85354-9');
     expect(question).toMatchObject({ author: { userId: first.me.id }, mentions: [{ id: second.me.practitionerId }], anchor: { type: 'OBSERVATION', id: pressure.id } });
     expect(question.body).toMatch(/^Latest blood pressure here: \d+\/\d+ mmHg on \d{4}-\d{2}-\d{2}\./);
+    // each mention is written into the text, as the web's comment box writes one ("@Ivy.Kowalski")
+    const handleOf = (name: string) => `@${name.split(' ').join('.')}`;
+    expect(question.body).toContain(`${handleOf(second.me.displayName)}, do you have anything more recent`);
+    expect(answer.body.startsWith(`${handleOf(first.me.displayName)} not since the spring.`)).toBe(true);
     expect(answer).toMatchObject({ author: { userId: second.me.id }, mentions: [{ id: first.me.practitionerId }], parent: { id: question.id } });
 
     // each physician has the other's @mention among their unread notifications

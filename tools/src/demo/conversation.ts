@@ -48,6 +48,9 @@ function describePressure(vital: Vital): string | null {
   return `${systolic.value}/${diastolic.value} ${systolic.unit === 'mm[Hg]' ? 'mmHg' : systolic.unit} on ${vital.effectiveAt.slice(0, 10)}`;
 }
 
+/** How a comment writes an @mention of `name`, as the web's comment box does (CommentPanel's mentionHandle): "Ivy Kowalski" → "@Ivy.Kowalski". */
+const handleOf = (account: DemoAccount) => `@${account.displayName.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join('.')}`;
+
 /**
  * Seeds the conversation when the demo has two hospitals' physicians (linked to practitioners,
  * so they can be mentioned) and patient 1; returns what it wrote (or found), else null.
@@ -72,8 +75,8 @@ export async function seedDemoConversation(options: { origin: string; accounts: 
       clientMessageId: WRITE_IDS.question,
       mentions: [second.practitionerId],
       ...(pressure && reading
-        ? { anchor: { type: 'OBSERVATION', id: pressure.id }, body: `Latest blood pressure here: ${reading}. Do you have anything more recent on your side?` }
-        : { body: 'Following up on this patient after their visit with us. Have you seen them on your side since?' }),
+        ? { anchor: { type: 'OBSERVATION', id: pressure.id }, body: `Latest blood pressure here: ${reading}. ${handleOf(second)}, do you have anything more recent on your side?` }
+        : { body: `Following up on this patient after their visit with us. ${handleOf(second)}, have you seen them on your side since?` }),
     },
   });
   const answer = await asSecond(ADD_COMMENT, {
@@ -82,7 +85,7 @@ export async function seedDemoConversation(options: { origin: string; accounts: 
       parentId: question.addChartComment.id,
       clientMessageId: WRITE_IDS.answer,
       mentions: [first.practitionerId],
-      body: 'Not since the spring. I will ask them to bring their home readings to our next visit and post them here.',
+      body: `${handleOf(first)} not since the spring. I will ask them to bring their home readings to our next visit and post them here.`,
     },
   });
 
