@@ -46,7 +46,7 @@ const POLICY_TIMEOUT_MS = 5_000;
 
 /** The process's connections to the access policy: kept alive, as every request of a subgraph asks it. */
 let policyConnections: Fetcher | undefined;
-const policyFetch: Fetcher = (url, init) => (policyConnections ??= createKeepAliveFetcher({ timeoutMs: POLICY_TIMEOUT_MS }).fetcher)(url, init);
+const policyFetch: Fetcher = (url, init) => (policyConnections ??= createKeepAliveFetcher({ timeoutMs: POLICY_TIMEOUT_MS, repeatable: true }).fetcher)(url, init);
 
 /**
  * The access policy as another subgraph asks it: one POST per batch, carrying the gateway's

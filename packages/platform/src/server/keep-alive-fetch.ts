@@ -86,6 +86,9 @@ function responseOf(url: string, status: number, statusText: string, headers: ht
   return response;
 }
 
+/** The errors of a kept-alive connection the other side had already closed when the call went out on it. */
+const STALE_CONNECTION_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
+
 /**
  * A small fetch for calls between our own services: plain node:http over keep-alive sockets.
  * The gateway's default (make-fetch-happen) layers caching and stream machinery on every call, and
@@ -93,24 +96,34 @@ function responseOf(url: string, status: number, statusText: string, headers: ht
  * the access-policy call of a chart request was a twentieth of the clinical subgraph's CPU. These
  * calls are uncacheable POSTs of small JSON, so all of that is overhead. `timeoutMs` is how long a
  * call may go without a byte from the other side.
+ *
+ * Kept-alive connections race the server's idle timeout: a call sent as the server closes the
+ * connection fails with ECONNRESET (on a busy machine the close can wait in the event loop for a
+ * while). Two defences: an idle connection is let go a second before the timeout the server
+ * announces (Node's agent honours the `Keep-Alive: timeout` hint only when it has a timeout of its
+ * own), and a `repeatable` call (one without side effects, such as an access decision) that fails
+ * that way on a reused connection is sent once more, on a new one. Other calls get the error: the
+ * server may have acted on them.
  */
-export function createKeepAliveFetcher(options: { maxSockets?: number; timeoutMs?: number } = {}): { fetcher: Fetcher; close(): void } {
-  const agentOptions = { keepAlive: true, noDelay: true, maxSockets: options.maxSockets ?? 256, keepAliveMsecs: 1000, scheduling: 'lifo' as const };
+export function createKeepAliveFetcher(options: { maxSockets?: number; timeoutMs?: number; repeatable?: boolean } = {}): { fetcher: Fetcher; close(): void } {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const agentOptions = { keepAlive: true, noDelay: true, maxSockets: options.maxSockets ?? 256, keepAliveMsecs: 1000, scheduling: 'lifo' as const, timeout: timeoutMs };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
-  const timeoutMs = options.timeoutMs ?? 30_000;
 
-  const fetcher: Fetcher = (url, init = {}) =>
+  const send = (url: string, init: FetcherRequestInit, attempt: number): Promise<FetcherResponse> =>
     new Promise<FetcherResponse>((resolve, reject) => {
       const target = new URL(url);
       const secure = target.protocol === 'https:';
       const body = init.body === undefined ? undefined : typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
       const headers: Record<string, string | number> = { ...(init.headers ?? {}) };
       if (body) headers['content-length'] = body.byteLength;
+      let answered = false;
       const request = (secure ? https : http).request(
         target,
         { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent, timeout: timeoutMs },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', reject);
@@ -118,12 +131,16 @@ export function createKeepAliveFetcher(options: { maxSockets?: number; timeoutMs
         },
       );
       request.on('timeout', () => request.destroy(Object.assign(new Error(`subgraph request timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      request.on('error', reject);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = request.reusedSocket && !answered && STALE_CONNECTION_ERRORS.has(error.code ?? '');
+        if (stale && options.repeatable && attempt === 0) resolve(send(url, init, 1));
+        else reject(error);
+      });
       request.end(body);
     });
 
   return {
-    fetcher,
+    fetcher: (url, init = {}) => send(url, init, 0),
     close: () => {
       httpAgent.destroy();
       httpsAgent.destroy();
