@@ -15,6 +15,8 @@ const BAYVIEW_BILLING = 'billing@bayview-regional-hospital.demo';
 
 const ME = '{ me { ... on UserAccount { patientId displayName } } }';
 /** How the comment box writes a mention of `name` (CommentPanel's mentionHandle): "Ana Müller" → "@Ana.Müller". */
+/** How long a live change may take to show: well under the inbox's 30 s poll, so only the socket can make it. */
+const LIVE_MS = 10_000;
 const handleOf = (name: string) => `@${name.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join('.')}`;
 
 describe('web client in the browser', () => {
@@ -354,8 +356,8 @@ describe('web client in the browser', () => {
     await a.page.getByRole('heading', { name: 'Potassium follow-up' }).waitFor();
     await a.page.getByRole('list', { name: 'Messages, oldest first' }).getByText('K+ 5.9 this morning: repeat today?').waitFor();
 
-    // B comes back to the tab: the count is asked again at once (and every 30 s while visible)
-    await b.page.evaluate('window.dispatchEvent(new Event("focus"))');
+    // B's badge counts it live (the socket; the 30 s poll would come later than this wait allows)
+    await navB.getByRole('link', { name: 'Inbox, 1 unread' }).waitFor({ timeout: LIVE_MS });
     await navB.getByRole('link', { name: 'Inbox, 1 unread' }).click();
     const thread = b.page.getByRole('list', { name: 'Message threads' }).getByRole('listitem').filter({ hasText: 'Potassium follow-up' });
     expect(await thread.getAttribute('class')).toBe('unread');
@@ -371,6 +373,9 @@ describe('web client in the browser', () => {
     await b.page.getByLabel('Reply').fill('Repeating it at noon.');
     await b.page.getByRole('button', { name: 'Send' }).click();
     await b.page.getByRole('article', { name: 'Message from You' }).getByText('Repeating it at noon.').waitFor();
+    // A, still on the thread, sees the answer arrive
+    await a.page.getByRole('list', { name: 'Messages, oldest first' }).getByRole('article', { name: `Message from ${doctorB.name} (Northfield University Hospital)` })
+      .getByText('Repeating it at noon.').waitFor({ timeout: LIVE_MS });
   }));
 
   it('lets an org admin create an account (with field errors from the API next to the field), find it by role, edit and deactivate it', inBrowser(async (open) => {

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import { LiveSocket, type LiveSocketDeps } from '../live/live-socket';
 import { describeCode, describeProblem } from '../ui/errors';
 import { humanize } from '../ui/format';
 import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView, type NewComment, type Viewer } from './feed';
@@ -13,9 +14,7 @@ import { REMOVED_NOTICE, type CommentAnchor, type CommentFeed, type CommentView,
  * - every later (re)join passes the highest `seq` applied, so nothing is lost across reconnects; a
  *   comment is kept by id and version, so nothing shows twice (a replay, the live event and the
  *   write's own acknowledgement may all carry it), and a deletion is final;
- * - the access token travels in the `access_token` query parameter (a browser WebSocket has no
- *   headers); each connection attempt takes a valid one from the session, and a refused one is
- *   refreshed once. `auth:expired` reconnects with a fresh token; `auth:revoked` ends the session.
+ * - the connection itself (tokens, reconnects, the session's end) is a LiveSocket (live/live-socket.ts).
  */
 
 /** A comment as the socket sends it (and as the first GraphQL load is mapped to). */
@@ -71,16 +70,10 @@ interface Joined {
   replayComplete: boolean;
 }
 
-export interface LiveCommentsDeps {
+export interface LiveCommentsDeps extends LiveSocketDeps {
   patientId: string;
   /** The signed-in user (left out of presence and typing; names their own comments). */
   me: { userId: string; displayName?: string | null };
-  /** A socket.io-client socket to the gateway's /socket.io, created with autoConnect and reconnection off. */
-  openSocket(): Socket;
-  /** A valid access token (refreshed first when about to expire); undefined once signed out. */
-  token(): Promise<string | undefined>;
-  /** Exchanges the refresh token now (the server refused the access token); false when the session has ended. */
-  refreshToken(): Promise<boolean>;
   /** A page of the chart's comments (GraphQL, newest first, deleted ones left out): the newest, or those before `after`. */
   loadComments(after?: string): Promise<CommentPage>;
   /** An organization's name (cached by the caller); null when unknown. */
@@ -97,8 +90,6 @@ export const TYPING_SHOWN_MS = 6000;
 const TYPING_REPEAT_MS = 2500;
 const ACK_TIMEOUT_MS = 10_000;
 const SEND_ATTEMPTS = 3;
-/** Reconnect delays: the first at once, then backing off (with jitter) up to the last. */
-const RECONNECT_DELAYS_MS = [0, 500, 1000, 2000, 5000, 10_000];
 
 /** Why an edit or a deletion found nothing to change. */
 const GONE = 'This comment is no longer available: it was deleted, or the chart is no longer open to you.';
@@ -123,19 +114,13 @@ export class LiveComments {
   /** Names typing events came with, by user id. */
   private readonly typerNames = new Map<string, string | null>();
   private viewers: LiveViewer[] = [];
-  private socket: Socket | undefined;
+  private readonly live: LiveSocket;
   private status: LiveCommentsView['status'] = 'loading';
   private error: Error | undefined;
-  private connection: LiveCommentsView['connection'] = 'connecting';
   private loaded = false;
   private joined = false;
   private lastSeq: number | undefined;
   private lastCommentId: string | undefined;
-  private attempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The token of the last refused attempt: refreshed once, not on every retry. */
-  private refusedToken: string | undefined;
-  private currentToken: string | undefined;
   private typing = false;
   private typingSentAt = 0;
   private closed = false;
@@ -143,21 +128,44 @@ export class LiveComments {
 
   constructor(private readonly deps: LiveCommentsDeps) {
     if (deps.me.displayName) this.names.set(deps.me.userId, deps.me.displayName);
+    this.live = new LiveSocket(deps, {
+      listen: (socket) => this.listen(socket),
+      connected: () => {
+        this.changed();
+        this.join();
+      },
+      offline: (reason) => {
+        if (reason === 'disconnected') {
+          this.joined = false;
+          this.viewers = [];
+          this.clearTypers();
+        }
+        this.changed();
+      },
+      sessionEnded: () => {
+        this.status = 'error';
+        this.error = new Error('Your session has ended. Sign in again.');
+        this.changed();
+      },
+    });
     this.view = this.buildView();
+  }
+
+  private get socket(): Socket | undefined {
+    return this.live.socket;
   }
 
   /** Loads the chart's comments and connects. */
   start(): void {
     void this.load();
-    void this.connect();
+    this.live.start();
   }
 
   /** Leaves for good: the socket is closed (the server updates everyone's presence). */
   close(): void {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
     for (const timer of this.typers.values()) clearTimeout(timer);
-    this.socket?.disconnect();
+    this.live.close();
     this.listeners.clear();
   }
 
@@ -179,7 +187,7 @@ export class LiveComments {
       void this.load();
     }
     if (this.socket?.connected) this.join();
-    else this.reconnectNow();
+    else this.live.reconnectNow();
   };
 
   add = async (input: NewComment): Promise<void> => {
@@ -295,56 +303,8 @@ export class LiveComments {
     }
   }
 
-  private async connect(): Promise<void> {
-    if (this.closed || this.status === 'removed') return;
-    const token = await this.deps.token().catch(() => undefined);
-    if (this.closed) return;
-    if (!token) {
-      // signed out meanwhile: the app shows the sign-in page
-      this.connection = 'offline';
-      this.changed();
-      return;
-    }
-    const socket = (this.socket ??= this.listen(this.deps.openSocket()));
-    socket.io.opts.query = { access_token: token };
-    this.currentToken = token;
-    socket.connect();
-  }
-
-  private listen(socket: Socket): Socket {
-    socket.on('connect', () => {
-      this.attempt = 0;
-      this.refusedToken = undefined;
-      this.connection = 'online';
-      this.changed();
-      this.join();
-    });
-    socket.on('connect_error', (error: Error & { description?: unknown }) => {
-      this.connection = 'offline';
-      this.changed();
-      // refused by the gateway (HTTP 401 on long-polling) or by messaging: refresh once per token
-      const refused = error.message === 'UNAUTHENTICATED' || error.description === 401;
-      if (refused && this.refusedToken !== this.currentToken) {
-        this.refusedToken = this.currentToken;
-        void this.deps.refreshToken().then((alive) => (alive ? this.scheduleReconnect() : this.sessionEnded()));
-      } else {
-        this.scheduleReconnect();
-      }
-    });
-    socket.on('disconnect', (reason: string) => {
-      this.joined = false;
-      this.connection = 'offline';
-      this.viewers = [];
-      this.clearTypers();
-      this.changed();
-      if (reason === 'io client disconnect' || this.status === 'removed') return;
-      // the server disconnected us (token expired) or the network dropped: come back with a valid token
-      this.scheduleReconnect();
-    });
-    socket.on('auth:revoked', () => {
-      // the session ended elsewhere (sign-out, a role change): refreshing fails and the app signs out
-      void this.deps.refreshToken().then((alive) => (alive ? undefined : this.sessionEnded()));
-    });
+  /** The chart's events, registered once on the feed's socket. */
+  private listen(socket: Socket): void {
     socket.on('comment:created', (event: CommentEvent) => this.onCommentEvent(event));
     socket.on('comment:edited', (event: CommentEvent) => this.onCommentEvent(event));
     socket.on('comment:deleted', (event: CommentEvent) => this.onCommentEvent(event));
@@ -355,27 +315,6 @@ export class LiveComments {
     socket.on('chart:removed', ({ patientId }: { patientId: string }) => {
       if (this.isThisChart(patientId)) this.removed();
     });
-    return socket;
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.status === 'removed') return;
-    clearTimeout(this.reconnectTimer);
-    const base = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)];
-    this.attempt += 1;
-    this.reconnectTimer = setTimeout(() => void this.connect(), base && base / 2 + Math.random() * base);
-  }
-
-  private reconnectNow(): void {
-    this.attempt = 0;
-    this.scheduleReconnect();
-  }
-
-  private sessionEnded(): void {
-    this.status = 'error';
-    this.error = new Error('Your session has ended. Sign in again.');
-    this.connection = 'offline';
-    this.changed();
   }
 
   /** Joins (again) from where this copy ends, and applies the replay before any later event. */
@@ -485,9 +424,7 @@ export class LiveComments {
     this.viewers = [];
     this.clearTypers();
     this.joined = false;
-    clearTimeout(this.reconnectTimer);
-    this.socket?.disconnect();
-    this.connection = 'offline';
+    this.live.close();
     this.changed();
   }
 
@@ -558,7 +495,7 @@ export class LiveComments {
       const viewer = this.viewers.find((v) => v.userId === userId);
       return this.label(userId, viewer?.role ?? null, viewer?.organizationId ?? null, this.typerNames.get(userId));
     });
-    return { status: this.status, error: this.error, comments, hasEarlier: this.earlierCursor !== null, connection: this.connection, viewers, typing };
+    return { status: this.status, error: this.error, comments, hasEarlier: this.earlierCursor !== null, connection: this.live.connection, viewers, typing };
   }
 }
 

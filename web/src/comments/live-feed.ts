@@ -1,10 +1,10 @@
 import { useApolloClient, type ApolloClient } from '@apollo/client';
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { io } from 'socket.io-client';
 import { useAuth } from '../auth/AuthProvider';
 import { ORGANIZATION_NAME, useMe } from '../auth/me';
 import type { Session } from '../auth/session';
 import { newClientMessageId } from '../inbox/people';
+import { openPageSocket } from '../live/page-socket';
 import { CHART_COMMENTS, FIRST_LOAD, MENTION_CANDIDATES, MENTION_PAGE, toCommentPage, toMentionOptions } from './comment-queries';
 import type { CommentFeed, MentionOption } from './feed';
 import { LiveComments, type CommentPage, type LiveCommentsView } from './live-comments';
@@ -25,8 +25,7 @@ function liveComments(session: Session, client: ApolloClient<unknown>, patientId
   return new LiveComments({
     patientId,
     me,
-    // the page's own origin (the gateway, or Vite's dev proxy); its own manager, so the token in the query is this feed's
-    openSocket: () => io({ path: '/socket.io', autoConnect: false, reconnection: false, forceNew: true, transports: ['websocket', 'polling'], tryAllTransports: true }),
+    openSocket: openPageSocket,
     token: () => session.token(),
     refreshToken: () => session.refresh(),
     loadComments: (after) => loadComments(client, patientId, after),

@@ -5,7 +5,8 @@ import { badgeText, unreadLabel, unreadTotal, useRefetchWhileVisible } from './r
 
 /**
  * The navigation entry to the inbox with its unread badge, named for screen readers "Inbox, 3
- * unread". Polled every 30 s while the tab is visible, and refetched when the window regains focus.
+ * unread". The layout keeps it live (KeepInboxLive in use-live-inbox.ts); it is also polled every
+ * 30 s while the tab is visible, and refetched when the window regains focus, for a socket that is down.
  */
 export function InboxNavLink({ to, label }: { to: string; label: string }) {
   const { data, refetch } = useQuery(INBOX_UNREAD);

@@ -3,6 +3,7 @@ import { NavLink } from 'react-router-dom';
 import { useAuth } from '../auth/AuthProvider';
 import { useMe } from '../auth/me';
 import { InboxNavLink } from '../inbox/InboxNavLink';
+import { KeepInboxLive } from '../inbox/use-live-inbox';
 import { ROLE_LABEL, ROLE_NAV } from '../roles';
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -20,7 +21,10 @@ export function Layout({ children }: { children: ReactNode }) {
             {ROLE_NAV[me.role].map((item) => (
               <li key={item.to}>
                 {item.unread === 'inbox' ? (
-                  <InboxNavLink to={item.to} label={item.label} />
+                  <>
+                    <InboxNavLink to={item.to} label={item.label} />
+                    <KeepInboxLive />
+                  </>
                 ) : (
                   <NavLink to={item.to} end>
                     {item.label}
