@@ -184,8 +184,8 @@ describe('FHIR import of the Synthea fixtures', () => {
     const notBundle = await rejection(importer.importBundle({ resourceType: 'Patient', id: 'x' }, 'patient.json'));
     expect(notBundle.message).toBe('patient.json: not a FHIR Bundle (resourceType must be "Bundle")');
 
-    const searchset = await rejection(importer.importBundle({ resourceType: 'Bundle', type: 'searchset', entry: [] }, 'search.json'));
-    expect(searchset.message).toMatch(/^search\.json: unsupported bundle type "searchset"/);
+    const history = await rejection(importer.importBundle({ resourceType: 'Bundle', type: 'history', entry: [] }, 'history.json'));
+    expect(history.message).toMatch(/^history\.json: unsupported bundle type "history"/);
 
     const bundle = freshCopy(SMALL_FIXTURE, 'no-resource');
     const fullUrl = bundle.entry[3].fullUrl;
@@ -275,6 +275,19 @@ describe('bundle validation', () => {
     expect(view.view.byId.get('8f0b7c36-7a7e-4f0c-9d43-0c4b5bcb1a11')).toMatchObject({ resourceType: 'Organization', id: '8f0b7c36-7a7e-4f0c-9d43-0c4b5bcb1a11' });
     expect(view.counts).toEqual({ Patient: 1, Organization: 1, Encounter: 1 });
     expect(view.view.byType.get('Encounter')).toHaveLength(1);
+  });
+
+  it("takes a searchset (what $everything answers) and passes over its outcome entries, which are about the search, not records", () => {
+    const view = validateBundle({
+      resourceType: 'Bundle', type: 'searchset', entry: [
+        { fullUrl: 'urn:uuid:8f0b7c36-7a7e-4f0c-9d43-0c4b5bcb1a12', resource: { resourceType: 'Patient', id: '8f0b7c36-7a7e-4f0c-9d43-0c4b5bcb1a12' }, search: { mode: 'match' } },
+        { resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] }, search: { mode: 'outcome' } },
+      ],
+    }, 'everything.json');
+    expect(view.counts).toEqual({ Patient: 1 });
+    // outside a searchset an OperationOutcome is an entry like any other (and, without an id, refused)
+    expect(() => validateBundle({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'OperationOutcome' }, search: { mode: 'outcome' } }] }, 'c.json'))
+      .toThrow(/resource has no id/);
   });
 
   it('rejects duplicates, references of the wrong type and entries without an id', () => {

@@ -15,6 +15,7 @@ export * from './graphql/scalars';
 export * from './fhir/ids';
 export * from './fhir/ingest';
 export * from './fhir/datatypes';
+export * from './fhir/everything';
 export * from './server/request-id';
 export * from './server/lifecycle';
 export * from './server/subgraph-server';

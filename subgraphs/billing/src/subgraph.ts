@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@caregraph/platform';
+import { mountEverythingPart, type SubgraphDefinition } from '@caregraph/platform';
 import { ExplanationOfBenefit } from './adjudication/explanation-of-benefit.entity';
 import { ClaimTransition } from './claim/claim-transition.entity';
 import { Claim } from './claim/claim.entity';
@@ -15,6 +15,7 @@ import { PatientBalanceResolver } from './balance/balance.resolver';
 import { ClaimWorklistResolver } from './worklist/worklist.resolver';
 import { BillingReportResolver } from './reports/report.resolver';
 import { mountClaimsExport } from './export/claims-export.route';
+import { billingEverything } from './fhir/billing-export';
 import { createBillingContext, type BillingContext } from './context';
 import { migrations } from './migrations';
 import { patientReference } from './stubs';
@@ -28,6 +29,10 @@ export const billingSubgraph: SubgraphDefinition<BillingContext> = {
     ClaimWorklistResolver, BillingReportResolver],
   referenceResolvers: { ...claimReference, ...patientReference },
   createContext: createBillingContext,
-  // GET /billing/claims.csv: the worklist as CSV (the gateway forwards it)
-  routes: mountClaimsExport,
+  routes: (app, services) => {
+    // GET /billing/claims.csv: the worklist as CSV (the gateway forwards it)
+    mountClaimsExport(app, services);
+    // the billing part of GET /fhir/Patient/{id}/$everything (the gateway merges the parts)
+    mountEverythingPart(app, services, billingEverything);
+  },
 };

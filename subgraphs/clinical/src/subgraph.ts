@@ -1,10 +1,11 @@
-import type { SubgraphDefinition } from '@caregraph/platform';
+import { mountEverythingPart, type SubgraphDefinition } from '@caregraph/platform';
 import { careGapFeature } from './care-gaps';
 import { ChartRecordFieldsResolver } from './chart/record-fields.resolver';
 import { createClinicalContext, type ClinicalContext } from './context';
 import { encounterFeature } from './encounter';
 import type { ClinicalFeature } from './feature';
 import { createClinicalIngestor } from './fhir/clinical.ingestor';
+import { clinicalEverything } from './fhir/export';
 import { medicationFeatures } from './medications';
 import { migrations } from './migrations';
 import { monitoringFeature } from './monitoring';
@@ -25,6 +26,8 @@ export const clinicalSubgraph: SubgraphDefinition<ClinicalContext> = {
   createContext: createClinicalContext,
   // keeps clinical.patient_facts in step with the patients subgraph's patient.demographics events
   workers: (services) => startPatientFactsConsumer(services),
+  // the clinical part of GET /fhir/Patient/{id}/$everything (the gateway merges the parts)
+  routes: (app, services) => mountEverythingPart(app, services, clinicalEverything(CLINICAL_FEATURES)),
 };
 
 /** The clinical side of `npm run import`. */

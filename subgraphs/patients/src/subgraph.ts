@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@caregraph/platform';
+import { mountEverythingPart, type SubgraphDefinition } from '@caregraph/platform';
 import { patientAccessPolicy } from './access/access-policy';
 import { PatientAccessHistoryResolver, PatientAccessResolver } from './access/access-history.resolver';
 import { BreakGlassAccess } from './access/break-glass.entity';
@@ -6,6 +6,7 @@ import { BreakGlassResolver } from './access/break-glass.resolver';
 import { PatientConsent } from './consent/consent.entity';
 import { ConsentResolver, PatientConsentsResolver } from './consent/consent.resolver';
 import { createPatientsContext, type PatientsContext } from './context';
+import { patientsEverything } from './fhir/patients-export';
 import { migrations } from './migrations';
 import { Organization } from './organization/organization.entity';
 import { organizationReference } from './organization/organization.reference';
@@ -49,6 +50,8 @@ export const patientsSubgraph: SubgraphDefinition<PatientsContext> = {
   createContext: createPatientsContext,
   // the patient access policy lives here, beside the registrations, consents and break-glass it rests on
   accessPolicy: patientAccessPolicy,
+  // the demographics part of GET /fhir/Patient/{id}/$everything, with the directory entries the other parts point at
+  routes: (app, services) => mountEverythingPart(app, services, patientsEverything),
   // an organization's directory entry reads the same for everyone: the gateway reuses it for a
   // minute instead of asking here for the name beside every chart item (practitionerRoles is not in it)
   publicEntities: {

@@ -1,7 +1,7 @@
 import { parseReference, resourceId, type BundleView, type FhirResource } from '@caregraph/platform';
 
-/** Bundle types the importer accepts: each entry carries a full resource. */
-export const SUPPORTED_BUNDLE_TYPES = ['transaction', 'batch', 'collection'] as const;
+/** Bundle types the importer accepts: each entry carries a full resource (a searchset: what $everything answers). */
+export const SUPPORTED_BUNDLE_TYPES = ['transaction', 'batch', 'collection', 'searchset'] as const;
 
 /** Where in a bundle a problem is: enough to find the entry, never its contents (no PHI). */
 export interface EntryLocation {
@@ -99,6 +99,8 @@ export function validateBundle(json: unknown, source: string): ValidatedBundle {
   const counts: Record<string, number> = {};
 
   rawEntries.forEach((raw: unknown, index: number) => {
+    // a searchset's outcome entries (e.g. "these records were withheld") are about the search, not records
+    if (type === 'searchset' && isObject(raw) && isObject(raw.search) && raw.search.mode === 'outcome') return;
     const fullUrl = isObject(raw) && typeof raw.fullUrl === 'string' ? raw.fullUrl : undefined;
     const resource = isObject(raw) ? raw.resource : undefined;
     if (!isObject(resource)) throw new BundleError(source, 'entry has no resource', { index, fullUrl });

@@ -17,7 +17,8 @@ import { payerOfReference, storedPayer } from './payer-import';
  *
  * Lines: the adjudication categories of FHIR (submitted, eligible, benefit, copay, deductible) or
  * of CMS Blue Button, which Synthea writes (line_sbmtd_chrg_amt, line_alowd_chrg_amt,
- * line_prvdr_pmt_amt, line_coinsrnc_amt, line_bene_ptb_ddctbl_amt); a line's denial reason is the
+ * line_prvdr_pmt_amt, line_coinsrnc_amt, line_bene_ptb_ddctbl_amt), and CARIN Blue Button's
+ * memberliability (the whole patient share, as our export writes it); a line's denial reason is the
  * `reason` of any of its adjudications (CARC codes). A line is denied when it has a reason, or
  * was allowed nothing of what was billed. Lines the EOB does not adjudicate (Synthea's encounter
  * line) are not covered: billed to the patient as priced.
@@ -26,21 +27,44 @@ import { payerOfReference, storedPayer } from './payer-import';
  * U = S - the adjudicated lines' submitted; allowed = the lines' allowed + U; payer amount =
  * EOB.payment.amount (else the lines' payer amounts); patient responsibility = the lines'
  * deductible, copay and coinsurance + U. Sums are exact, rounded half up to the minor unit once.
+ * An EOB that states its allowed (EOB.total 'eligible') or patient responsibility (EOB.total
+ * 'memberliability') total is taken at its word, as for the submitted total: our export states
+ * them, since its lines are whole cents and their sum can miss the total by rounding.
  *
  * Outcome: `paid` when the payer paid its whole share (payment >= the sum of the lines' payer
  * amounts) and no line was denied, Synthea's zero payments on claims with no covered line
  * included (the patient's share is all of it); `denied` when the payer paid nothing and a line
  * was denied; `partially-paid` otherwise (paid less than its share, or denied some lines).
  * The claim's denial reason is the first denied line's, else a header-level adjudication's.
+ * An EOB stating our outcome (CLAIM_OUTCOME_EXTENSION, our export) keeps it.
  */
 
-type Meaning = 'submitted' | 'allowed' | 'payer' | 'patient';
+type Meaning = 'submitted' | 'allowed' | 'payer' | 'patient' | 'liability';
 const MEANING: Record<string, Meaning> = {
   submitted: 'submitted', line_sbmtd_chrg_amt: 'submitted',
   eligible: 'allowed', line_alowd_chrg_amt: 'allowed',
   benefit: 'payer', line_prvdr_pmt_amt: 'payer',
   copay: 'patient', deductible: 'patient', coinsurance: 'patient', line_coinsrnc_amt: 'patient', line_bene_ptb_ddctbl_amt: 'patient',
+  // CARIN Blue Button's whole patient share (copay, deductible and coinsurance are parts of it, not added to it)
+  memberliability: 'liability',
 };
+/** The patient responsibility category (CARIN Blue Button): what our export writes for a line's and the claim's patient share. */
+export const MEMBER_LIABILITY = { system: 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication', code: 'memberliability' } as const;
+
+/**
+ * Our outcome (paid, partially-paid, denied) as our export states it: FHIR has no element for it,
+ * and recomputing it from lines stored in whole cents can differ by a cent from the sub-cent
+ * amounts it was decided on. An EOB that states it is taken at its word.
+ */
+export const CLAIM_OUTCOME_EXTENSION = 'https://caregraph.dev/fhir/StructureDefinition/claim-outcome';
+const OUTCOMES = new Set<string>(Object.values(ClaimOutcome));
+
+/** The outcome an EOB states through CLAIM_OUTCOME_EXTENSION, if it does. */
+function statedOutcomeOf(resource: FhirEob): ClaimOutcome | undefined {
+  const code = resource.extension?.find((extension) => extension.url === CLAIM_OUTCOME_EXTENSION)?.valueCode;
+  if (code !== undefined && !OUTCOMES.has(code)) throw badInput('ExplanationOfBenefit.extension', 'the claim-outcome extension must be paid, partially-paid or denied');
+  return code as ClaimOutcome | undefined;
+}
 /** A category code, Blue Button's being whole URLs (…/variables/line_coinsrnc_amt). */
 const categoryOf = (adjudication: ExplanationOfBenefitItemAdjudication) => firstCodingOf(adjudication.category)?.code?.split('/').pop() ?? '';
 
@@ -63,7 +87,7 @@ function amountIn(money: FhirMoney | undefined, currency: string, field: string)
 }
 
 function lineOf(adjudications: readonly ExplanationOfBenefitItemAdjudication[], sequence: number, currency: string, field: string): LineAmounts {
-  const amounts: Record<Meaning, ExactAmount[]> = { submitted: [], allowed: [], payer: [], patient: [] };
+  const amounts: Record<Meaning, ExactAmount[]> = { submitted: [], allowed: [], payer: [], patient: [], liability: [] };
   let reason: Coding | null = null;
   adjudications.forEach((adjudication, index) => {
     reason ??= firstCodingOf(adjudication.reason);
@@ -72,7 +96,7 @@ function lineOf(adjudications: readonly ExplanationOfBenefitItemAdjudication[], 
   });
   const adjudicated = Object.values(amounts).some((list) => list.length > 0) || reason !== null;
   const payer = sum(amounts.payer);
-  const patient = sum(amounts.patient);
+  const patient = amounts.liability.length ? sum(amounts.liability) : sum(amounts.patient);
   const submitted = amounts.submitted.length ? sum(amounts.submitted) : null;
   const allowed = amounts.allowed.length ? sum(amounts.allowed) : payer + patient;
   return { sequence, adjudicated, submitted, allowed, payer, patient, reason, denied: reason !== null || (adjudicated && allowed === 0n && (submitted ?? 0n) > 0n) };
@@ -99,10 +123,15 @@ export function adjudicationOf(resource: FhirEob, claim: Claim): Adjudication {
   const lines = (resource.item ?? []).map((item, index) =>
     lineOf(item.adjudication ?? [], item.sequence, currency, `ExplanationOfBenefit.item[${index}]`));
   const adjudicated = lines.filter((line) => line.adjudicated);
-  const stated = resource.total?.findIndex((total) => categoryOf(total) === 'submitted') ?? -1;
-  const submitted = stated >= 0
-    ? minor(amountIn(resource.total![stated].amount, currency, `ExplanationOfBenefit.total[${stated}].amount`), `ExplanationOfBenefit.total[${stated}].amount`)
-    : (claim.totalMinorUnits ?? minor(sum(lines.map((line) => line.submitted ?? netOf.get(line.sequence) ?? 0n)), 'ExplanationOfBenefit.item'));
+  /** A total the EOB states (EOB.total of that category) in minor units, null when it states none: a stated total wins over its lines' sum. */
+  const statedTotal = (category: string): bigint | null => {
+    const index = resource.total?.findIndex((total) => categoryOf(total) === category) ?? -1;
+    if (index < 0) return null;
+    const field = `ExplanationOfBenefit.total[${index}].amount`;
+    return minor(amountIn(resource.total![index].amount, currency, field), field);
+  };
+  const submitted = statedTotal('submitted')
+    ?? (claim.totalMinorUnits ?? minor(sum(lines.map((line) => line.submitted ?? netOf.get(line.sequence) ?? 0n)), 'ExplanationOfBenefit.item'));
   if (claim.totalMinorUnits != null && submitted !== claim.totalMinorUnits) {
     throw badInput('ExplanationOfBenefit.total', 'ExplanationOfBenefit.total (submitted) differs from the total of the claim it adjudicates');
   }
@@ -115,9 +144,10 @@ export function adjudicationOf(resource: FhirEob, claim: Claim): Adjudication {
     ? minor(amountIn(resource.payment.amount, currency, 'ExplanationOfBenefit.payment.amount'), 'ExplanationOfBenefit.payment.amount')
     : payerShare;
   const deniedLine = lines.find((line) => line.denied);
-  const outcome = payerAmount >= payerShare && !deniedLine ? ClaimOutcome.PAID
+  const outcome = statedOutcomeOf(resource)
+    ?? (payerAmount >= payerShare && !deniedLine ? ClaimOutcome.PAID
     : payerAmount === 0n && deniedLine ? ClaimOutcome.DENIED
-    : ClaimOutcome.PARTIALLY_PAID;
+    : ClaimOutcome.PARTIALLY_PAID);
 
   // the part no line prices (Synthea's encounter charge) is shown on the first unpriced line the EOB leaves unadjudicated
   let unpriced = notCovered - minor(sum(lines.filter((line) => !line.adjudicated).map((line) => netOf.get(line.sequence) ?? 0n)), 'ExplanationOfBenefit.item');
@@ -142,9 +172,9 @@ export function adjudicationOf(resource: FhirEob, claim: Claim): Adjudication {
   return {
     currency,
     submitted,
-    allowed: minor(sum(adjudicated.map((line) => line.allowed)), 'ExplanationOfBenefit.item') + notCovered,
+    allowed: statedTotal('eligible') ?? minor(sum(adjudicated.map((line) => line.allowed)), 'ExplanationOfBenefit.item') + notCovered,
     payerAmount,
-    patientResponsibility: minor(sum(adjudicated.map((line) => line.patient)), 'ExplanationOfBenefit.item') + notCovered,
+    patientResponsibility: statedTotal(MEMBER_LIABILITY.code) ?? minor(sum(adjudicated.map((line) => line.patient)), 'ExplanationOfBenefit.item') + notCovered,
     outcome,
     denialReason: deniedLine?.reason ?? lineOf(resource.adjudication ?? [], 0, currency, 'ExplanationOfBenefit').reason,
     lines: stored,

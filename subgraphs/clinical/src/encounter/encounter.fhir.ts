@@ -1,11 +1,16 @@
 import { badInput, codingsOf, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
 import type { Encounter as FhirEncounter } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../feature';
+import { fhirConcept, fhirDateTime, fhirReference, recordBase } from '../fhir/export';
 import { upsertResources } from '../fhir/upsert';
 import { ENCOUNTER_STATUS_CODES, Encounter, type EncounterStatus } from './encounter.entity';
 
+const ACT_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+/** The v3 ActEncounterCode value set Encounter.class binds to; other stored class codes are local (e.g. WELLNESS). */
+const ACT_ENCOUNTER_CODES: ReadonlySet<string> = new Set(['AMB', 'EMER', 'FLD', 'HH', 'IMP', 'ACUTE', 'NONAC', 'OBSENC', 'PRENC', 'SS', 'VR']);
+
 /** Our row for one FHIR Encounter. References resolve through the bundle (urn:uuid or Type/id). */
-function encounterData(resource: FhirEncounter, bundle: BundleView) {
+export function encounterData(resource: FhirEncounter, bundle: BundleView) {
   const patientId = bundle.resolve(resource.subject?.reference);
   if (!patientId) throw badInput('Encounter.subject', 'Encounter.subject must reference the patient');
   const organizationId = bundle.resolve(resource.serviceProvider?.reference);
@@ -43,8 +48,32 @@ function encounterData(resource: FhirEncounter, bundle: BundleView) {
   };
 }
 
-/** The Encounter side of the import (the encounter feature's FHIR mapper). */
+/**
+ * Our row as a FHIR Encounter: what encounterData reads back into the same row. We keep the class
+ * code only, so it names the v3-ActCode system only for codes of that value set. The visit
+ * summary has no Encounter element in R4: it goes as a DocumentReference (visit-summary.fhir.ts).
+ */
+export function encounterToFhir(row: Encounter): FhirEncounter {
+  return {
+    resourceType: 'Encounter',
+    ...recordBase(row),
+    status: row.status,
+    class: ACT_ENCOUNTER_CODES.has(row.classCode) ? { system: ACT_CODE_SYSTEM, code: row.classCode } : { code: row.classCode },
+    type: row.type ? [fhirConcept(row.type)!] : undefined,
+    subject: fhirReference('Patient', row.patientId)!,
+    participant: row.participantPractitionerIds.map((id) => ({ individual: fhirReference('Practitioner', id) })),
+    period: { start: fhirDateTime(row.periodStart), end: fhirDateTime(row.periodEnd) },
+    // each stored reason as its own concept, as the source gave them
+    reasonCode: row.reasons.map((reason) => fhirConcept(reason)!),
+    // only the name is kept: a Location reference by display
+    location: row.locationName ? [{ location: { display: row.locationName } }] : undefined,
+    serviceProvider: fhirReference('Organization', row.organizationId),
+  };
+}
+
+/** The Encounter side of the import and the export (the encounter feature's FHIR mapper). */
 export const encounterMapper: FhirMapper = {
   resourceType: 'Encounter',
   ingest: (em, resources, bundle) => upsertResources(em, Encounter, 'Encounter', resources, (resource: FhirEncounter) => encounterData(resource, bundle)),
+  export: { entity: Encounter, toFhir: encounterToFhir },
 };

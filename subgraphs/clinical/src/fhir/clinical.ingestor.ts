@@ -12,10 +12,17 @@ export function createClinicalIngestor(features: readonly ClinicalFeature[]): Fh
   const mappers = features.flatMap((feature) => feature.fhir ?? []);
   return {
     subgraph: 'clinical',
-    resourceTypes: mappers.map((mapper) => mapper.resourceType),
+    resourceTypes: [...new Set(mappers.map((mapper) => mapper.resourceType))],
     async ingest(em: EntityManager, resources, bundle): Promise<IngestCounts> {
       const counts: IngestCounts = {};
-      for (const mapper of mappers) Object.assign(counts, await mapper.ingest(em, resources, bundle));
+      for (const mapper of mappers) {
+        // two mappers may share a type (DocumentReference: visit summaries and notes): their counts add up
+        for (const [kind, { created, updated }] of Object.entries(await mapper.ingest(em, resources, bundle))) {
+          const total = (counts[kind] ??= { created: 0, updated: 0 });
+          total.created += created;
+          total.updated += updated;
+        }
+      }
       for (const feature of features) await feature.afterIngest?.(em, bundle);
       return counts;
     },

@@ -6,6 +6,7 @@ import type { Encounter as FhirEncounter, Reference } from '@medplum/fhirtypes';
  * encounter, and the organization that recorded it. Synthea (like most EHR exports) names the
  * organization on the Encounter only, so a record takes its encounter's serviceProvider; a record
  * without an encounter (e.g. a Goal) takes the organization of the bundle's latest encounter.
+ * Our own export names it on every record (`meta.source`), which wins.
  */
 export interface Provenance {
   patientId: string;
@@ -33,11 +34,23 @@ function latestEncounterOrganization(bundle: BundleView): string | null {
   return latestOrganization.get(bundle) ?? null;
 }
 
+/**
+ * The organization our own export names as the record's source (`meta.source` =
+ * `urn:uuid:<organization id>`, see export.ts), when the bundle holds that Organization: a record
+ * comes back from where it came, with or without an encounter.
+ */
+function sourceOrganization(resource: FhirResource, bundle: BundleView): string | undefined {
+  const source = resource.meta?.source;
+  if (!source?.startsWith('urn:uuid:')) return undefined;
+  const id = bundle.resolve(source);
+  return id && bundle.byId.get(id)?.resourceType === 'Organization' ? id : undefined;
+}
+
 export function provenanceOf(resource: FhirResource & { subject?: Reference; patient?: Reference; encounter?: Reference; context?: Reference }, bundle: BundleView): Provenance {
   const patientId = patientOf(resource, bundle);
   const encounterId = bundle.resolve((resource.encounter ?? resource.context)?.reference) ?? null;
   const encounter = encounterId ? (bundle.byId.get(encounterId) as FhirEncounter | undefined) : undefined;
-  const organizationId = bundle.resolve(encounter?.serviceProvider?.reference) ?? latestEncounterOrganization(bundle);
+  const organizationId = sourceOrganization(resource, bundle) ?? bundle.resolve(encounter?.serviceProvider?.reference) ?? latestEncounterOrganization(bundle);
   if (!organizationId) throw badInput(`${resource.resourceType}.encounter`, `${resource.resourceType} has no encounter with a serviceProvider to name the organization it came from`);
   return { patientId, encounterId, organizationId };
 }

@@ -7,6 +7,15 @@ export function referencedIds(references: readonly Reference[] | undefined, bund
   return [...new Set(ids)];
 }
 
+/**
+ * A reference, for the export, to a record whose type we did not keep (a reasonReference may name
+ * a Condition or an Observation): `urn:uuid:<id>` names the bundle entry (every fullUrl is
+ * `urn:uuid:<our id>`) without claiming a type. A guessed `Condition/<id>` would be wrong FHIR
+ * for an Observation, and the importer refuses a reference whose type does not match its entry.
+ * The gateway, which sees the whole Bundle, writes it as `Type/<id>` (fhir-export.ts).
+ */
+export const bundleEntryReference = (id: string): { reference: string } => ({ reference: `urn:uuid:${id}` });
+
 /** The resource type a reference names: the bundle entry's type, or the `Type/` of a relative reference. */
 export function referencedType(reference: string | undefined, id: string, bundle: BundleView): string | undefined {
   return bundle.byId.get(id)?.resourceType ?? /^([A-Z][A-Za-z]+)\//.exec(reference ?? '')?.[1];

@@ -66,6 +66,10 @@ export function deceased(patient: FhirPatient): { deceased: boolean; deceasedAt:
   return { deceased: patient.deceasedBoolean === true, deceasedAt: null };
 }
 
+/** Our organization type as a coding of Organization.type, beside FHIR's organization-type. */
+export const CAREGRAPH_ORGANIZATION_TYPE = 'https://caregraph.dev/fhir/CodeSystem/organization-type';
+const ORGANIZATION_TYPES: readonly string[] = Object.values(OrganizationType);
+
 /**
  * Organization.type → our type. "pay"/"ins" are payers. Synthea marks every provider "prov",
  * hospitals and urgent-care/family practices alike, so for "prov" (or no type at all) the name decides: HOSPITAL,
@@ -73,7 +77,11 @@ export function deceased(patient: FhirPatient): { deceased: boolean; deceasedAt:
  * settings), is a practice. Other organization-type codes (dept, govt, edu, ...) are OTHER.
  */
 export function organizationType(organization: FhirOrganization): OrganizationType {
-  const codes = (organization.type ?? []).flatMap((concept) => concept.coding ?? []).map((c) => c.code);
+  const codings = (organization.type ?? []).flatMap((concept) => concept.coding ?? []);
+  // our own export says which kind it is (patients-export.ts): that wins over guessing from the name
+  const ours = codings.find((c) => c.system === CAREGRAPH_ORGANIZATION_TYPE)?.code;
+  if (ORGANIZATION_TYPES.includes(ours as OrganizationType)) return ours as OrganizationType;
+  const codes = codings.map((c) => c.code);
   if (codes.includes('pay') || codes.includes('ins')) return OrganizationType.PAYER;
   if (codes.includes('prov') || codes.length === 0) {
     return /\bHOSPITAL\b|\bMEDICAL (CENTER|CENTRE|CTR)\b/i.test(organization.name ?? '') ? OrganizationType.HOSPITAL : OrganizationType.PRACTICE;

@@ -1,6 +1,7 @@
 import { badInput, codingsOf, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
 import type { CarePlan as FhirCarePlan, Encounter as FhirEncounter } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirDateTime, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { conceptText, narrativeText, referencedIds } from '../fhir-helpers';
@@ -38,7 +39,8 @@ function activitiesOf(resource: FhirCarePlan): CarePlanActivity[] {
   return activities;
 }
 
-function carePlanData(resource: FhirCarePlan, bundle: BundleView) {
+/** Our row for one FHIR CarePlan. */
+export function carePlanData(resource: FhirCarePlan, bundle: BundleView) {
   const { patientId, encounterId, organizationId } = provenanceOf(resource, bundle);
   if (!CARE_PLAN_STATUS_CODES.includes(resource.status)) throw badInput('CarePlan.status', 'CarePlan.status is not a FHIR care plan status');
   if (!CARE_PLAN_INTENT_CODES.includes(resource.intent)) throw badInput('CarePlan.intent', 'CarePlan.intent is not a FHIR care plan intent');
@@ -65,8 +67,35 @@ function carePlanData(resource: FhirCarePlan, bundle: BundleView) {
   };
 }
 
-/** The CarePlan side of the import. */
+/**
+ * Our row as a FHIR CarePlan: what carePlanData reads back into the same row. Title and
+ * description go out as stored, so a plan titled after its category, or described by its
+ * narrative, comes back the same; the period always has its start (never derived on the way back).
+ */
+export function carePlanToFhir(row: CarePlan): FhirCarePlan {
+  return {
+    resourceType: 'CarePlan',
+    ...recordBase(row),
+    status: row.status,
+    intent: row.intent,
+    // one concept per stored coding: the import keeps the codings, not how they were grouped
+    category: row.categories.map((category) => fhirConcept(category)!),
+    title: row.title ?? undefined,
+    description: row.description ?? undefined,
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    period: { start: fhirDateTime(row.periodStart), end: fhirDateTime(row.periodEnd) },
+    addresses: row.addressedConditionIds.map((id) => fhirReference('Condition', id)!),
+    goal: row.goalIds.map((id) => fhirReference('Goal', id)!),
+    activity: row.activities.map((activity) => ({
+      detail: { code: fhirConcept(activity.code), status: activity.status, location: activity.location ? { display: activity.location } : undefined },
+    })),
+  };
+}
+
+/** The CarePlan side of the import and the export. */
 export const carePlanMapper: FhirMapper = {
   resourceType: 'CarePlan',
   ingest: (em, resources, bundle) => upsertResources(em, CarePlan, 'CarePlan', resources, (resource: FhirCarePlan) => carePlanData(resource, bundle)),
+  export: { entity: CarePlan, toFhir: carePlanToFhir },
 };

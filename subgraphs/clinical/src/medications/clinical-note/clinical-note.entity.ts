@@ -11,7 +11,7 @@ export enum ClinicalNoteStatus {
 registerEnumType(ClinicalNoteStatus, { name: 'ClinicalNoteStatus', description: 'Whether a clinical note stands or was entered in error' });
 
 /**
- * A note a clinician writes in caregraph (there is no FHIR import of notes). The row holds the
+ * A note a clinician writes in caregraph (or one imported as a FHIR DocumentReference). The row holds the
  * current title and text and its version; every version, the first included, is kept in
  * clinical_note_version. Only the author edits a note, each edit naming the version it replaces
  * (optimistic concurrency: a stale version is a CONFLICT).

@@ -1,10 +1,11 @@
 import { badInput, fhirInstant, firstCodingOf, resourceId, type BundleView } from '@caregraph/platform';
 import type { CarePlan as FhirCarePlan, Goal as FhirGoal } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirCoding, fhirConcept, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { carePlanStart } from '../care-plan/care-plan.fhir';
-import { conceptText, referencedIds } from '../fhir-helpers';
+import { bundleEntryReference, conceptText, referencedIds } from '../fhir-helpers';
 import { GOAL_LIFECYCLE_CODES, Goal, GoalStartSource, type GoalLifecycleStatus } from './goal.entity';
 
 const planStarts = new WeakMap<BundleView, Map<string, Date>>();
@@ -32,7 +33,7 @@ function carePlanStartsByGoal(bundle: BundleView): Map<string, Date> {
  * naming the goal (every Synthea goal); else the time of its first import, kept on re-import so
  * the list order stays stable.
  */
-function goalData(resource: FhirGoal, bundle: BundleView, previous: Map<string, Goal>, importedAt: Date) {
+export function goalData(resource: FhirGoal, bundle: BundleView, previous: Map<string, Goal>, importedAt: Date) {
   const { patientId, encounterId, organizationId } = provenanceOf(resource, bundle);
   if (!GOAL_LIFECYCLE_CODES.includes(resource.lifecycleStatus)) throw badInput('Goal.lifecycleStatus', 'Goal.lifecycleStatus is not a FHIR goal lifecycle status');
   const description = conceptText(resource.description);
@@ -65,7 +66,27 @@ function goalData(resource: FhirGoal, bundle: BundleView, previous: Map<string, 
   };
 }
 
-/** The Goal side of the import (goals are import-only). */
+/**
+ * Our row as a FHIR Goal: what goalData reads back into the same row. Only a start the goal had
+ * itself goes out as startDate (a FHIR date): one taken from its care plan is found again from
+ * the exported plans, and the time of the first import is no fact about the goal.
+ */
+export function goalToFhir(row: Goal): FhirGoal {
+  return {
+    resourceType: 'Goal',
+    ...recordBase(row),
+    lifecycleStatus: row.lifecycleStatus,
+    achievementStatus: fhirConcept(row.achievementStatus),
+    // the stored words as the text, so they come back as written (not the coding's display)
+    description: { coding: row.descriptionCode ? [fhirCoding(row.descriptionCode)!] : undefined, text: row.description },
+    subject: fhirReference('Patient', row.patientId)!,
+    startDate: row.startSource === GoalStartSource.START_DATE ? row.startAt.toISOString().slice(0, 10) : undefined,
+    target: row.target ?? undefined,
+    addresses: row.addressedRecordIds.map(bundleEntryReference),
+  };
+}
+
+/** The Goal side of the import and the export (goals are written only by the import). */
 export const goalMapper: FhirMapper = {
   resourceType: 'Goal',
   async ingest(em, resources, bundle) {
@@ -74,4 +95,5 @@ export const goalMapper: FhirMapper = {
     const importedAt = new Date();
     return upsertResources(em, Goal, 'Goal', resources, (resource: FhirGoal) => goalData(resource, bundle, previous, importedAt));
   },
+  export: { entity: Goal, toFhir: goalToFhir },
 };

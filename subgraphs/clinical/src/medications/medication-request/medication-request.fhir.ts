@@ -1,9 +1,10 @@
 import { badInput, codingsOf, fhirInstant, type BundleView } from '@caregraph/platform';
 import type { Encounter as FhirEncounter, Medication, MedicationRequest as FhirMedicationRequest } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirDateTime, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
-import { practitionerIdOf, referencedIds } from '../fhir-helpers';
+import { bundleEntryReference, practitionerIdOf, referencedIds } from '../fhir-helpers';
 import { dosageText } from './dosage';
 import {
   MEDICATION_REQUEST_INTENT_CODES, MEDICATION_REQUEST_STATUS_CODES, MedicationRequest, type MedicationRequestIntent, type MedicationRequestStatus,
@@ -26,7 +27,7 @@ function medicationCodingOf(resource: FhirMedicationRequest, bundle: BundleView)
 }
 
 /** Our row for one FHIR MedicationRequest. */
-function medicationRequestData(resource: FhirMedicationRequest, bundle: BundleView) {
+export function medicationRequestData(resource: FhirMedicationRequest, bundle: BundleView) {
   const { patientId, encounterId, organizationId } = provenanceOf(resource, bundle);
   if (!MEDICATION_REQUEST_STATUS_CODES.includes(resource.status)) throw badInput('MedicationRequest.status', 'MedicationRequest.status is not a FHIR medication request status');
   if (!MEDICATION_REQUEST_INTENT_CODES.includes(resource.intent)) throw badInput('MedicationRequest.intent', 'MedicationRequest.intent is not a FHIR medication request intent');
@@ -53,9 +54,32 @@ function medicationRequestData(resource: FhirMedicationRequest, bundle: BundleVi
   };
 }
 
-/** The MedicationRequest side of the import. */
+/**
+ * Our row as a FHIR MedicationRequest: what medicationRequestData reads back into the same row.
+ * The dosage goes out as received (dosageText is derived from it on the way in).
+ */
+export function medicationRequestToFhir(row: MedicationRequest): FhirMedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    ...recordBase(row),
+    status: row.status,
+    intent: row.intent,
+    medicationCodeableConcept: fhirConcept(row.code),
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    authoredOn: fhirDateTime(row.authoredOn),
+    requester: fhirReference('Practitioner', row.requesterPractitionerId),
+    // one concept per stored coding: the import keeps the codings, not how they were grouped
+    reasonCode: row.reasons.map((reason) => fhirConcept(reason)!),
+    reasonReference: row.reasonRecordIds.map(bundleEntryReference),
+    dosageInstruction: row.dosage,
+  };
+}
+
+/** The MedicationRequest side of the import and the export. */
 export const medicationRequestMapper: FhirMapper = {
   resourceType: 'MedicationRequest',
   ingest: (em, resources, bundle) =>
     upsertResources(em, MedicationRequest, 'MedicationRequest', resources, (resource: FhirMedicationRequest) => medicationRequestData(resource, bundle)),
+  export: { entity: MedicationRequest, toFhir: medicationRequestToFhir },
 };

@@ -1,6 +1,7 @@
 import { badInput, codingsOf, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
 import type { AllergyIntolerance as FhirAllergyIntolerance } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirConcepts, fhirDateTime, fhirReference, fhirStatusConcept, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { conceptCode, fhirCode } from '../shared';
@@ -8,6 +9,8 @@ import {
   AllergyCategory, AllergyClinicalStatus, AllergyCriticality, AllergyIntolerance, AllergyReactionSeverity, AllergyType, AllergyVerificationStatus, type AllergyReaction,
 } from './allergy.entity';
 
+const CLINICAL_STATUS_SYSTEM = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical';
+const VERIFICATION_STATUS_SYSTEM = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification';
 const CLINICAL_STATUSES = Object.values(AllergyClinicalStatus);
 const VERIFICATION_STATUSES = Object.values(AllergyVerificationStatus);
 const TYPES = Object.values(AllergyType);
@@ -46,9 +49,32 @@ export function allergyData(resource: FhirAllergyIntolerance, bundle: BundleView
   };
 }
 
-/** The AllergyIntolerance side of the import. */
+/** Our row as a FHIR AllergyIntolerance: what allergyData reads back into the same row. */
+export function allergyToFhir(row: AllergyIntolerance): FhirAllergyIntolerance {
+  return {
+    resourceType: 'AllergyIntolerance',
+    ...recordBase(row),
+    clinicalStatus: fhirStatusConcept(CLINICAL_STATUS_SYSTEM, row.clinicalStatus),
+    verificationStatus: fhirStatusConcept(VERIFICATION_STATUS_SYSTEM, row.verificationStatus),
+    type: row.type ?? undefined,
+    category: row.categories,
+    criticality: row.criticality ?? undefined,
+    code: fhirConcept(row.code),
+    patient: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    onsetDateTime: fhirDateTime(row.onsetAt),
+    recordedDate: fhirDateTime(row.recordedAt),
+    reaction: row.reactions.map((reaction) => ({
+      manifestation: fhirConcepts(reaction.manifestations),
+      severity: reaction.severity ?? undefined,
+    })),
+  };
+}
+
+/** The AllergyIntolerance side of the import and the export. */
 export const allergyMapper: FhirMapper = {
   resourceType: 'AllergyIntolerance',
   ingest: (em, resources, bundle) =>
     upsertResources(em, AllergyIntolerance, 'AllergyIntolerance', resources, (resource: FhirAllergyIntolerance) => allergyData(resource, bundle)),
+  export: { entity: AllergyIntolerance, toFhir: allergyToFhir },
 };

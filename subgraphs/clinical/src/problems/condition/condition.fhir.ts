@@ -1,11 +1,14 @@
 import { badInput, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
 import type { Condition as FhirCondition } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirDateTime, fhirReference, fhirStatusConcept, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { conceptCode, practitionerIdOf } from '../shared';
 import { Condition, ConditionCategory, ConditionClinicalStatus, ConditionVerificationStatus } from './condition.entity';
 
+const CLINICAL_STATUS_SYSTEM = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+const VERIFICATION_STATUS_SYSTEM = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
 const CLINICAL_STATUSES = Object.values(ConditionClinicalStatus);
 const VERIFICATION_STATUSES = Object.values(ConditionVerificationStatus);
 const CATEGORIES = Object.values(ConditionCategory);
@@ -41,8 +44,8 @@ export function conditionData(resource: FhirCondition, bundle: BundleView) {
     organizationId,
     code,
     codeValue: code.code,
-    clinicalStatus: conceptCode(resource.clinicalStatus, 'http://terminology.hl7.org/CodeSystem/condition-clinical', CLINICAL_STATUSES, 'Condition.clinicalStatus'),
-    verificationStatus: conceptCode(resource.verificationStatus, 'http://terminology.hl7.org/CodeSystem/condition-ver-status', VERIFICATION_STATUSES, 'Condition.verificationStatus'),
+    clinicalStatus: conceptCode(resource.clinicalStatus, CLINICAL_STATUS_SYSTEM, CLINICAL_STATUSES, 'Condition.clinicalStatus'),
+    verificationStatus: conceptCode(resource.verificationStatus, VERIFICATION_STATUS_SYSTEM, VERIFICATION_STATUSES, 'Condition.verificationStatus'),
     category: categoryOf(resource),
     onsetAt,
     abatementAt,
@@ -51,8 +54,27 @@ export function conditionData(resource: FhirCondition, bundle: BundleView) {
   };
 }
 
-/** The Condition side of the import. */
+/** Our row as a FHIR Condition: what conditionData reads back into the same row. */
+export function conditionToFhir(row: Condition): FhirCondition {
+  return {
+    resourceType: 'Condition',
+    ...recordBase(row),
+    clinicalStatus: fhirStatusConcept(CLINICAL_STATUS_SYSTEM, row.clinicalStatus),
+    verificationStatus: fhirStatusConcept(VERIFICATION_STATUS_SYSTEM, row.verificationStatus),
+    category: [fhirStatusConcept(CATEGORY_SYSTEM, row.category)!],
+    code: fhirConcept(row.code),
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    onsetDateTime: fhirDateTime(row.onsetAt),
+    abatementDateTime: fhirDateTime(row.abatementAt),
+    recordedDate: fhirDateTime(row.recordedAt),
+    asserter: fhirReference('Practitioner', row.asserterPractitionerId),
+  };
+}
+
+/** The Condition side of the import and the export. */
 export const conditionMapper: FhirMapper = {
   resourceType: 'Condition',
   ingest: (em, resources, bundle) => upsertResources(em, Condition, 'Condition', resources, (resource: FhirCondition) => conditionData(resource, bundle)),
+  export: { entity: Condition, toFhir: conditionToFhir },
 };

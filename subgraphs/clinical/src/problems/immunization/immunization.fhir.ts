@@ -1,6 +1,7 @@
 import { badInput, fhirInstant, firstCodingOf, type BundleView } from '@caregraph/platform';
 import type { Immunization as FhirImmunization } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirDateTime, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { fhirCode } from '../shared';
@@ -30,9 +31,24 @@ export function immunizationData(resource: FhirImmunization, bundle: BundleView)
   };
 }
 
-/** The Immunization side of the import. */
+/** Our row as a FHIR Immunization: what immunizationData reads back into the same row. */
+export function immunizationToFhir(row: Immunization): FhirImmunization {
+  return {
+    resourceType: 'Immunization',
+    ...recordBase(row),
+    status: row.status,
+    vaccineCode: fhirConcept(row.vaccineCode)!,
+    patient: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    occurrenceDateTime: fhirDateTime(row.occurredAt),
+    primarySource: row.primarySource ?? undefined,
+  };
+}
+
+/** The Immunization side of the import and the export. */
 export const immunizationMapper: FhirMapper = {
   resourceType: 'Immunization',
   ingest: (em, resources, bundle) =>
     upsertResources(em, Immunization, 'Immunization', resources, (resource: FhirImmunization) => immunizationData(resource, bundle)),
+  export: { entity: Immunization, toFhir: immunizationToFhir },
 };

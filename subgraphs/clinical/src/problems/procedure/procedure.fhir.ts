@@ -1,6 +1,7 @@
 import { badInput, codingsOf, fhirInstant, firstCodingOf, type BundleView, type Coding } from '@caregraph/platform';
 import type { Condition as FhirCondition, Procedure as FhirProcedure } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirDateTime, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { fhirCode, practitionerIdOf } from '../shared';
@@ -51,8 +52,30 @@ export function procedureData(resource: FhirProcedure, bundle: BundleView) {
   };
 }
 
-/** The Procedure side of the import (procedures are import-only: no mutation). */
+/**
+ * Our row as a FHIR Procedure: what procedureData reads back into the same row. The reasons go out
+ * as reasonCode, one concept each: we keep the codes, not which conditions the source named.
+ */
+export function procedureToFhir(row: Procedure): FhirProcedure {
+  return {
+    resourceType: 'Procedure',
+    ...recordBase(row),
+    status: row.status,
+    code: fhirConcept(row.code),
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    // a period only when the source gave an end; a single instant otherwise
+    ...(row.performedEnd
+      ? { performedPeriod: { start: fhirDateTime(row.performedStart), end: fhirDateTime(row.performedEnd) } }
+      : { performedDateTime: fhirDateTime(row.performedStart) }),
+    performer: row.performerPractitionerIds.map((id) => ({ actor: fhirReference('Practitioner', id)! })),
+    reasonCode: row.reasons.map((reason) => fhirConcept(reason)!),
+  };
+}
+
+/** The Procedure side of the import (procedures are import-only: no mutation) and the export. */
 export const procedureMapper: FhirMapper = {
   resourceType: 'Procedure',
   ingest: (em, resources, bundle) => upsertResources(em, Procedure, 'Procedure', resources, (resource: FhirProcedure) => procedureData(resource, bundle)),
+  export: { entity: Procedure, toFhir: procedureToFhir },
 };

@@ -1,6 +1,7 @@
 import { badInput, codingsOf, fhirInstant, type BundleView } from '@caregraph/platform';
 import type { Attachment, DiagnosticReport as FhirDiagnosticReport } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirConcepts, fhirDateTime, fhirEffective, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { LOINC, primaryCoding } from '../shared/codes';
@@ -58,9 +59,34 @@ export function diagnosticReportData(resource: FhirDiagnosticReport, bundle: Bun
   };
 }
 
-/** The DiagnosticReport side of the import. */
+/** The stored report text as the plain-text attachment presentedText reads. */
+const plainTextForm = (text: string | null | undefined): Attachment[] | undefined =>
+  text ? [{ contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') }] : undefined;
+
+/** Our row as a FHIR DiagnosticReport: what diagnosticReportData reads back into the same row. */
+export function diagnosticReportToFhir(row: DiagnosticReport): FhirDiagnosticReport {
+  return {
+    resourceType: 'DiagnosticReport',
+    ...recordBase(row),
+    status: row.status,
+    category: fhirConcepts(row.categories),
+    code: fhirConcept(row.code)!,
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    ...fhirEffective(row.effectiveAt, row.effectiveEnd),
+    issued: fhirDateTime(row.issuedAt),
+    // in report order; the patient's Observations are in the same export
+    result: row.resultIds.map((id) => fhirReference('Observation', id)!),
+    conclusion: row.conclusion ?? undefined,
+    conclusionCode: fhirConcepts(row.conclusionCodes),
+    presentedForm: plainTextForm(row.presentedFormText),
+  };
+}
+
+/** The DiagnosticReport side of the import and the export. */
 export const diagnosticReportMapper: FhirMapper = {
   resourceType: 'DiagnosticReport',
   ingest: (em, resources, bundle) =>
     upsertResources(em, DiagnosticReport, 'DiagnosticReport', resources, (resource: FhirDiagnosticReport) => diagnosticReportData(resource, bundle)),
+  export: { entity: DiagnosticReport, toFhir: diagnosticReportToFhir },
 };

@@ -1,6 +1,7 @@
 import { badInput, fhirInstant, type BundleView, type Coding } from '@caregraph/platform';
 import type { Coding as FhirCoding, Encounter as FhirEncounter, ImagingStudy as FhirImagingStudy, ImagingStudySeries } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirCoding, fhirDateTime, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { IMAGING_STUDY_STATUS_CODES, ImagingStudy, type ImagingStudyStatus, type StoredSeries } from './imaging-study.entity';
@@ -72,8 +73,41 @@ export function imagingStudyData(resource: FhirImagingStudy, bundle: BundleView)
   };
 }
 
-/** The ImagingStudy side of the import. */
+/** A stored series as FHIR: its counts given outright, as its instances (uid, SOP class) stay in the PACS and are not listed. */
+const fhirSeries = (series: StoredSeries): ImagingStudySeries => ({
+  uid: series.uid,
+  number: series.number ?? undefined,
+  modality: fhirCoding(series.modality)!,
+  description: series.description ?? undefined,
+  numberOfInstances: series.numberOfInstances,
+  bodySite: fhirCoding(series.bodySite),
+  laterality: fhirCoding(series.laterality),
+  started: series.startedAt ?? undefined,
+});
+
+/** Our row as a FHIR ImagingStudy: what imagingStudyData reads back into the same row. */
+export function imagingStudyToFhir(row: ImagingStudy): FhirImagingStudy {
+  return {
+    resourceType: 'ImagingStudy',
+    ...recordBase(row),
+    // the DICOM study UID as FHIR R4 names it
+    identifier: row.studyUid ? [{ system: 'urn:dicom:uid', value: `urn:oid:${row.studyUid}` }] : undefined,
+    status: row.status,
+    // every modality of the study and its series, in the stored order (the import lists the study's first)
+    modality: row.modalities.map((coding) => fhirCoding(coding)!),
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    started: fhirDateTime(row.startedAt),
+    numberOfSeries: row.numberOfSeries,
+    numberOfInstances: row.numberOfInstances,
+    description: row.description ?? undefined,
+    series: row.series.map(fhirSeries),
+  };
+}
+
+/** The ImagingStudy side of the import and the export. */
 export const imagingStudyMapper: FhirMapper = {
   resourceType: 'ImagingStudy',
   ingest: (em, resources, bundle) => upsertResources(em, ImagingStudy, 'ImagingStudy', resources, (resource: FhirImagingStudy) => imagingStudyData(resource, bundle)),
+  export: { entity: ImagingStudy, toFhir: imagingStudyToFhir },
 };

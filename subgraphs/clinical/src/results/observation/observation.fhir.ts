@@ -1,10 +1,11 @@
 import { badInput, codingsOf, fhirInstant, type BundleView, type Coding } from '@caregraph/platform';
-import type { Observation as FhirObservation, ObservationComponent, ObservationReferenceRange } from '@medplum/fhirtypes';
+import type { Device as FhirDevice, Observation as FhirObservation, ObservationComponent, ObservationReferenceRange, Quantity as FhirQuantity } from '@medplum/fhirtypes';
 import type { FhirMapper } from '../../feature';
+import { fhirConcept, fhirConcepts, fhirDateTime, fhirEffective, fhirReference, recordBase } from '../../fhir/export';
 import { provenanceOf } from '../../fhir/provenance';
 import { upsertResources } from '../../fhir/upsert';
 import { LOINC, primaryCoding } from '../shared/codes';
-import { quantityOf } from '../shared/quantity';
+import { quantityOf, type StoredQuantity } from '../shared/quantity';
 import {
   OBSERVATION_CATEGORY_CODES, OBSERVATION_CATEGORY_SYSTEM, OBSERVATION_STATUS_CODES, Observation,
   type ObservationCategory, type ObservationStatus, type StoredComponent, type StoredReferenceRange,
@@ -128,8 +129,79 @@ export function observationData(resource: FhirObservation, bundle: BundleView) {
   };
 }
 
-/** The Observation side of the import. */
+/** A stored quantity as a FHIR Quantity (quantityOf's inverse): value, unit, UCUM code and comparator as recorded. */
+const fhirQuantity = (stored: StoredQuantity | null): FhirQuantity | undefined =>
+  stored
+    ? {
+      value: Number(stored.value),
+      comparator: (stored.comparator ?? undefined) as FhirQuantity['comparator'],
+      unit: stored.unit ?? undefined,
+      system: stored.system ?? undefined,
+      code: stored.unitCode ?? undefined,
+    }
+    : undefined;
+
+/** The row's value[x] (at most one is stored), as observationValue reads it back. */
+function fhirValue(row: Observation): Partial<FhirObservation> {
+  if (row.valueQuantity !== null && row.valueQuantity !== undefined) {
+    // stored as String(number): Number() gives back the very number that was recorded
+    return { valueQuantity: fhirQuantity({ value: Number(row.valueQuantity), unit: row.valueUnit ?? null, unitCode: row.valueUnitCode ?? null, system: row.valueSystem ?? null, comparator: row.valueComparator ?? null }) };
+  }
+  if (row.valueCodeableConcept) return { valueCodeableConcept: fhirConcept(row.valueCodeableConcept) };
+  if (typeof row.valueBoolean === 'boolean') return { valueBoolean: row.valueBoolean };
+  if (row.valueInteger !== null && row.valueInteger !== undefined) return { valueInteger: row.valueInteger };
+  // words (also a dateTime, time or uncoded concept as written): which of those it was is not kept
+  if (row.valueString !== null && row.valueString !== undefined) return { valueString: row.valueString };
+  return {};
+}
+
+/**
+ * The device that took a remote-monitoring reading, contained (no Device resource of ours to point
+ * at); referenced as `#device`. observationData does not read it back: readings come in through
+ * remote monitoring, not imports.
+ */
+function containedDevice(row: Observation): FhirDevice | undefined {
+  if (!row.deviceIdentifier) return undefined;
+  return {
+    resourceType: 'Device',
+    id: 'device',
+    identifier: [{ value: row.deviceIdentifier }],
+    type: fhirConcept(row.deviceType),
+    deviceName: row.deviceName ? [{ name: row.deviceName, type: 'user-friendly-name' }] : undefined,
+  };
+}
+
+/** Our row as a FHIR Observation: what observationData reads back into the same row (but a device reading's device: see containedDevice). */
+export function observationToFhir(row: Observation): FhirObservation {
+  const device = containedDevice(row);
+  return {
+    resourceType: 'Observation',
+    ...recordBase(row),
+    contained: device ? [device] : undefined,
+    // the device's own id of the reading: it has no system we know
+    identifier: row.deviceReadingId ? [{ value: row.deviceReadingId }] : undefined,
+    status: row.status,
+    category: fhirConcepts(row.categories),
+    code: fhirConcept(row.code)!,
+    subject: fhirReference('Patient', row.patientId)!,
+    encounter: fhirReference('Encounter', row.encounterId),
+    ...fhirEffective(row.effectiveAt, row.effectiveEnd),
+    issued: fhirDateTime(row.issuedAt),
+    ...fhirValue(row),
+    interpretation: fhirConcepts(row.interpretation),
+    device: device ? { reference: '#device', display: row.deviceName ?? undefined } : undefined,
+    referenceRange: row.referenceRange.map((range) => ({ low: fhirQuantity(range.low), high: fhirQuantity(range.high), text: range.text ?? undefined })),
+    component: row.components.map((component) => ({
+      code: fhirConcept(component.code)!,
+      valueQuantity: fhirQuantity(component.quantity),
+      valueCodeableConcept: fhirConcept(component.coding),
+    })),
+  };
+}
+
+/** The Observation side of the import and the export. */
 export const observationMapper: FhirMapper = {
   resourceType: 'Observation',
   ingest: (em, resources, bundle) => upsertResources(em, Observation, 'Observation', resources, (resource: FhirObservation) => observationData(resource, bundle)),
+  export: { entity: Observation, toFhir: observationToFhir },
 };
