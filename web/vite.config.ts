@@ -10,6 +10,6 @@ export default defineConfig({
   plugins: [react(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1200 },
   server: {
-    proxy: Object.fromEntries(['/graphql', '/auth', '/billing', '/socket.io'].map((path) => [path, { target: gateway, ws: path === '/socket.io' }])),
+    proxy: Object.fromEntries(['/graphql', '/auth', '/billing', '/fhir', '/socket.io'].map((path) => [path, { target: gateway, ws: path === '/socket.io' }])),
   },
 });

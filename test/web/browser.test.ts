@@ -300,6 +300,15 @@ describe('web client in the browser', () => {
     expect(await patient.page.getByRole('button', { name: /^Comment on/ }).count()).toBe(0);
     expect(await patient.page.getByRole('complementary', { name: 'Comments' }).count()).toBe(0);
     await patient.page.screenshot({ path: screenshotPath('portal'), fullPage: true });
+
+    // their copy of the whole record: one FHIR Bundle with every part, the claims too
+    const [record] = await Promise.all([patient.page.waitForEvent('download'), patient.page.getByRole('button', { name: 'Download record (FHIR)' }).click()]);
+    expect(record.suggestedFilename()).toMatch(new RegExp(`^record-${patient1}-\\d{4}-\\d{2}-\\d{2}\\.fhir\\.json$`));
+    const bundle = JSON.parse(readFileSync((await record.path())!, 'utf8'));
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'searchset', entry: expect.arrayContaining([expect.objectContaining({ resource: expect.objectContaining({ resourceType: 'Patient', id: patient1 }) })]) });
+    const types = new Set(bundle.entry.map((entry: { resource: { resourceType: string } }) => entry.resource.resourceType));
+    for (const type of ['Encounter', 'Observation', 'Claim']) expect(types.has(type)).toBe(true);
+    expect(types.has('OperationOutcome')).toBe(false); // nothing of their own record withheld from them
   }));
 
   it('keeps the rest of the chart, with an alert and a reload, when the trend plots cannot download', inBrowser(async (open) => {

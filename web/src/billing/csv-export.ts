@@ -1,22 +1,10 @@
 import type { Session } from '../auth/session';
+import { downloadWithToken } from '../ui/download';
 
-/**
- * Downloads GET /billing/claims.csv for the worklist's query string. The export needs the bearer
- * token, which a plain link cannot send: fetch it, then hand the browser the file.
- */
-export async function downloadClaimsCsv(session: Session, params: URLSearchParams): Promise<void> {
-  const token = await session.token();
-  const response = await fetch(`/billing/claims.csv?${params.toString()}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) {
-    const field = ((await response.json().catch(() => ({}))) as { errors?: { extensions?: { field?: string } }[] }).errors?.[0]?.extensions?.field;
-    throw new Error(response.status === 403 ? 'Your role cannot export these claims.' : `The export failed (${response.status}${field ? `, ${field}` : ''}).`);
-  }
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `claims-${new Date().toISOString().slice(0, 10)}.csv`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+/** Downloads GET /billing/claims.csv for the worklist's query string. */
+export function downloadClaimsCsv(session: Session, params: URLSearchParams): Promise<void> {
+  return downloadWithToken(session, `/billing/claims.csv?${params.toString()}`, `claims-${new Date().toISOString().slice(0, 10)}.csv`, (status, body) => {
+    const field = (body as { errors?: { extensions?: { field?: string } }[] }).errors?.[0]?.extensions?.field;
+    return status === 403 ? 'Your role cannot export these claims.' : `The export failed (${status}${field ? `, ${field}` : ''}).`;
+  });
 }

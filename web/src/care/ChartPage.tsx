@@ -12,6 +12,7 @@ import { ErrorState, Loading } from '../ui/states';
 import { breakGlassUntil, rememberBreakGlass } from './break-glass';
 import { AllergyBanner } from './AllergyBanner';
 import { ChartNav, ChartSections } from './chart-sections';
+import { DownloadRecordButton } from '../ui/DownloadRecordButton';
 
 const CHART_HEADER = graphql(`
   query ChartHeader($id: ID!) {
@@ -109,7 +110,10 @@ function ChartHeader({ patient, breakGlassExpiresAt }: { patient: ChartPatient; 
       ) : null}
       <div className="card-head">
         <h1>{personName(patient.names)}</h1>
-        <Link to={`/inbox/new?patient=${encodeURIComponent(patient.id)}`}>Message about this patient</Link>
+        <span className="chart-actions">
+          <Link to={`/inbox/new?patient=${encodeURIComponent(patient.id)}`}>Message about this patient</Link>
+          <DownloadRecordButton patientId={patient.id} />
+        </span>
       </div>
       <p className="demographics">
         {humanize(patient.gender)}, born {formatDate(patient.birthDate)}

@@ -9,6 +9,7 @@ import { formatDate, formatDateTime, formatMoney, formatMoneyList, humanize, per
 import { Empty, QueryState, Section } from '../ui/states';
 import { AllergyBanner } from '../care/AllergyBanner';
 import { ChartNav, ChartSections } from '../care/chart-sections';
+import { DownloadRecordButton } from '../ui/DownloadRecordButton';
 
 const MY_RECORD = graphql(`
   query MyRecord($id: ID!) {
@@ -175,7 +176,10 @@ function MyRecord() {
       <QueryState {...result} data={result.data?.patient} what="your record" retry={() => void result.refetch()}>
         {(patient) => (
           <>
-            <h1>{personName(patient.names)}</h1>
+            <div className="card-head">
+              <h1>{personName(patient.names)}</h1>
+              <DownloadRecordButton patientId={patientId} />
+            </div>
             <p className="demographics">
               {humanize(patient.gender)}, born {formatDate(patient.birthDate)}. Your record is kept at:{' '}
               {patient.registrations.map((r) => r.organization.name).join(', ')}.
