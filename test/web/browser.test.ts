@@ -358,6 +358,12 @@ describe('web client in the browser', () => {
     await a.page.getByLabel('Patient name').fill(`Inbox${suffix}`);
     await a.page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: new RegExp(`^Noor Inbox${suffix}`) }).click();
     await a.page.getByLabel('Find a colleague').fill('Ines');
+    // the search runs once typing settles and narrows the list: wait for its answer, or the form moves under the clicks that follow
+    await a.page.waitForFunction(() => {
+      type Element = { getAttribute(name: string): string | null; querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
+      const list = (globalThis as unknown as { document: { querySelector(selector: string): Element | null } }).document.querySelector('ul.choices');
+      return list?.getAttribute('aria-busy') === 'false' && [...list.querySelectorAll('li')].every((item) => /Ines/.test(item.textContent ?? ''));
+    });
     await a.page.getByRole('list', { name: 'Clinicians who may see this chart' }).getByRole('checkbox', { name: `${doctorB.name} (Physician, Northfield University Hospital)` }).check();
     await a.page.getByLabel('Subject (optional)').fill('Potassium follow-up');
     await a.page.getByLabel('Message', { exact: true }).fill('K+ 5.9 this morning: repeat today?');

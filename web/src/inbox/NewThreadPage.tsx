@@ -97,10 +97,14 @@ function RecipientPicker({ patientId, chosen, onChange }: { patientId: string | 
   // patient also the clinicians of other organizations who may see it
   const own = useQuery(COLLEAGUES, { variables: { name: search, patientId, first: CHOICES } });
   const elsewhere = useQuery(CHART_COLLEAGUES, { variables: { patientId: patientId ?? '', name: search, first: CHOICES }, skip: !patientId });
-  const choices = mergeChoices(own.data?.colleagues.edges, patientId ? elsewhere.data?.mentionCandidates.edges : []);
+  // while a new search runs, the last answer stays on screen: the form must not jump under the
+  // user's pointer (the picker is keyed by patient, so these are always this patient's)
+  const ownData = own.data ?? own.previousData;
+  const elsewhereData = elsewhere.data ?? elsewhere.previousData;
+  const choices = mergeChoices(ownData?.colleagues.edges, patientId ? elsewhereData?.mentionCandidates.edges : []);
   const loading = own.loading || elsewhere.loading;
   const error = own.error ?? elsewhere.error;
-  const loaded = Boolean(own.data && (!patientId || elsewhere.data));
+  const loaded = Boolean(ownData && (!patientId || elsewhereData));
   const isChosen = (userId: string) => chosen.some((recipient) => recipient.userId === userId);
   const toggle = (recipient: Recipient) => onChange(isChosen(recipient.userId) ? chosen.filter((r) => r.userId !== recipient.userId) : [...chosen, recipient]);
   return (
@@ -123,13 +127,13 @@ function RecipientPicker({ patientId, chosen, onChange }: { patientId: string | 
         Find a colleague
         <input type="search" value={name} onChange={(e) => setName(e.target.value)} onKeyDown={keepEnter} autoComplete="off" />
       </label>
-      {loading ? <Loading what="colleagues" /> : null}
+      {loading && !loaded ? <Loading what="colleagues" /> : null}
       {error ? <p className="field-error" role="alert">{describeProblem(error).message}</p> : null}
       {loaded && !choices.length ? (
         <p className="state state-empty">{patientId ? 'No other clinician who may see this chart matches.' : 'No colleague at your organization matches.'}</p>
       ) : null}
       {choices.length ? (
-        <ul className="choices" aria-label={patientId ? 'Clinicians who may see this chart' : 'Colleagues at your organization'}>
+        <ul className="choices" aria-label={patientId ? 'Clinicians who may see this chart' : 'Colleagues at your organization'} aria-busy={loading}>
           {choices.map((recipient) => (
             <li key={recipient.userId}>
               <label className="check">
@@ -232,7 +236,7 @@ export function NewThreadPage() {
         </fieldset>
         <fieldset>
           <legend>To</legend>
-          <RecipientPicker patientId={patient?.id ?? null} chosen={recipients} onChange={(next) => { setRecipients(next); setStartedId(undefined); }} />
+          <RecipientPicker key={patient?.id ?? 'no patient'} patientId={patient?.id ?? null} chosen={recipients} onChange={(next) => { setRecipients(next); setStartedId(undefined); }} />
         </fieldset>
         <div className="form">
           <label>
