@@ -34,8 +34,8 @@ interface Bundle {
 
 /**
  * What FHIR R4's own definitions (Medplum's validator over the base StructureDefinitions: required
- * elements, cardinality, types, value sets of `code` elements) say is wrong with `resource`, one
- * line per issue, without values (they would be PHI in a test log).
+ * elements, cardinality, types, reference targets) say is wrong with `resource`: one line per issue,
+ * array indexes folded so that an issue repeated across entries reads once.
  */
 function r4Issues(resource: object): string[] {
   try {
