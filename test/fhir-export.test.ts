@@ -209,6 +209,12 @@ describe('FHIR export: who gets what, and the parameters', () => {
       expect(answer.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { coding: [{ code: 'NOT_FOUND' }] } }] });
     }
     expect((await everything(null)).status).toBe(401);
+    // any other FHIR path: an OperationOutcome, not the web client's page
+    for (const other of ['/fhir/Patient//$everything', `/fhir/Condition/${patientId}`, '/fhir/metadata']) {
+      const response = await fetch(new URL(other, base));
+      expect({ other, status: response.status, type: response.headers.get('content-type') }).toEqual({ other, status: 404, type: 'application/fhir+json; charset=utf-8' });
+      expect(await response.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+    }
   });
 
   it('narrows to the types asked for (the patient and what they point at come along) and to what changed since', async () => {

@@ -186,6 +186,10 @@ function withTypedReferences(resources: FhirResource[]): FhirResource[] {
   return resources;
 }
 
+/** Any other FHIR path: a FHIR client gets an OperationOutcome saying what is served, not the web client's HTML. */
+export const fhirNotServed: RequestHandler = (_req, res) =>
+  fail(res, 404, 'NOT_FOUND', 'not-found', 'Not served: the FHIR API here is GET /fhir/Patient/{id}/$everything');
+
 /** Organizations named as a record's source (`meta.source` = `urn:uuid:<id>`, see the clinical export). */
 function sourceOrganizations(resources: readonly FhirResource[]): string[] {
   return resources.flatMap((resource) => {

@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { AssertionSigner, createKeepAliveFetcher, DEFAULT_PORTS, REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@caregraph/platform';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { GatewayContext } from './context';
-import { PATIENT_EVERYTHING_PATH, patientEverythingExport } from './fhir-export';
+import { fhirNotServed, PATIENT_EVERYTHING_PATH, patientEverythingExport } from './fhir-export';
 import { BILLING_CLAIMS_CSV_PATH, billingClaimsExport } from './billing-export';
 import { DEVICE_READINGS_PATH, deviceErrorShape, deviceReadingsHandlers } from './device-readings';
 import { LIVE_PATH, createLiveProxy } from './live-proxy';
@@ -303,6 +303,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   app.get(BILLING_CLAIMS_CSV_PATH, ...identifyCaller, billingClaimsExport({ billingUrl: () => subgraphUrls.billing, signer, logger }));
   // a patient's record as one FHIR Bundle, each part from the subgraph that owns it (fhir-export.ts)
   app.get(PATIENT_EVERYTHING_PATH, ...identifyCaller, patientEverythingExport({ subgraphUrls: () => subgraphUrls, signer, logger }));
+  app.use('/fhir', fhirNotServed);
   // Socket.IO of the messaging service on this origin, each request and upgrade authenticated here
   const live = createLiveProxy({
     messagingUrl: () => subgraphUrls.messaging, signer, accessTokenPublicKey: options.accessTokenPublicKey, audit: auditPool, logger, handshakeRateLimit: rateLimiters?.api,
